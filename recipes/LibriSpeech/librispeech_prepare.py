@@ -1,0 +1,434 @@
+"""Data preparation for LibriSpeech.
+
+Scans the on-disk LibriSpeech layout::
+
+    <data_folder>/<split>/<speaker>/<chapter>/<speaker>-<chapter>-<utt>.flac
+    <data_folder>/<split>/<speaker>/<chapter>/<speaker>-<chapter>.trans.txt
+
+and writes one CSV manifest per split to ``<save_folder>/<split>.csv`` with
+the columns ``ID,duration,wav,spk_id,wrd``. The manifests are the input of
+the LibriSpeech recipes' data pipelines.
+
+Preparation is idempotent: the options of the last successful run are
+recorded next to the manifests, and a repeated call with the same options
+returns without touching the disk.
+
+Run as a script for convenience::
+
+    python librispeech_prepare.py DATA_FOLDER SAVE_FOLDER \\
+        --splits train-clean-100 dev-clean test-clean
+
+Authors
+ * speechbrain-listen contributors
+"""
+
+import argparse
+import csv
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import soundfile
+
+from speechbrain.utils.logger import get_logger
+
+logger = get_logger(__name__)
+
+CSV_HEADER = ["ID", "duration", "wav", "spk_id", "wrd"]
+OPTS_FILE = "librispeech_prepare_opts.json"
+AUDIO_EXT = ".flac"
+TRANS_SUFFIX = ".trans.txt"
+
+
+def prepare_librispeech(
+    data_folder,
+    save_folder,
+    tr_splits=(),
+    dev_splits=(),
+    te_splits=(),
+    skip_prep=False,
+):
+    """Writes one CSV manifest per requested LibriSpeech split.
+
+    Each manifest is ``<save_folder>/<split>.csv`` with header
+    ``ID,duration,wav,spk_id,wrd``: the utterance id, its duration in
+    seconds, the absolute path of its audio file, the speaker id and the
+    transcript exactly as written in the ``.trans.txt`` file (upper case in
+    LibriSpeech). Rows are sorted by ID.
+
+    If every requested manifest exists and
+    ``<save_folder>/librispeech_prepare_opts.json`` records the same
+    ``data_folder`` and splits, nothing is done. Otherwise all requested
+    manifests are regenerated.
+
+    Arguments
+    ---------
+    data_folder : str or os.PathLike
+        Folder holding the LibriSpeech split folders (e.g. the one that
+        contains ``train-clean-100/``).
+    save_folder : str or os.PathLike
+        Folder where the CSV manifests (and the options JSON) are written.
+        Created if missing.
+    tr_splits : str or sequence of str
+        Training split names, e.g. ``["train-clean-100", "train-clean-360"]``.
+    dev_splits : str or sequence of str
+        Validation split names, e.g. ``["dev-clean"]``.
+    te_splits : str or sequence of str
+        Test split names, e.g. ``["test-clean", "test-other"]``.
+    skip_prep : bool
+        If True, do nothing and return an empty dict.
+
+    Returns
+    -------
+    dict
+        Maps each requested split name to the ``pathlib.Path`` of its CSV
+        (empty when ``skip_prep`` is True).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``data_folder``, a split folder, or the audio file of a
+        transcript line is missing.
+    ValueError
+        If a transcript line has no words, or an utterance id appears twice
+        in a split.
+
+    Example
+    -------
+    >>> csvs = prepare_librispeech(
+    ...     "/data/LibriSpeech",
+    ...     "results/prepare",
+    ...     tr_splits=["train-clean-100"],
+    ...     dev_splits=["dev-clean"],
+    ...     te_splits=["test-clean"],
+    ... )  # doctest: +SKIP
+    >>> sorted(csvs)  # doctest: +SKIP
+    ['dev-clean', 'test-clean', 'train-clean-100']
+    """
+    if skip_prep:
+        return {}
+
+    tr_splits = _as_list(tr_splits)
+    dev_splits = _as_list(dev_splits)
+    te_splits = _as_list(te_splits)
+    # A split requested in two roles (e.g. dev and test) maps to one CSV,
+    # so it is prepared once.
+    splits = list(dict.fromkeys(tr_splits + dev_splits + te_splits))
+
+    # abspath (not resolve) so the wav column keeps the user's symlinks,
+    # which are often how datasets are mounted on clusters.
+    data_folder = Path(os.path.abspath(data_folder))
+    save_folder = Path(os.path.abspath(save_folder))
+    csv_files = {split: save_folder / f"{split}.csv" for split in splits}
+    opts = {
+        "data_folder": str(data_folder),
+        "tr_splits": tr_splits,
+        "dev_splits": dev_splits,
+        "te_splits": te_splits,
+    }
+    opts_file = save_folder / OPTS_FILE
+
+    if _skip(csv_files, opts_file, opts):
+        logger.info(
+            "LibriSpeech preparation already done in %s with the same "
+            "options, skipping.",
+            save_folder,
+        )
+        return csv_files
+
+    # Fail before any slow scanning if a split is missing altogether.
+    if not data_folder.is_dir():
+        raise FileNotFoundError(
+            f"LibriSpeech data folder not found: {data_folder}"
+        )
+    for split in splits:
+        split_folder = data_folder / split
+        if not split_folder.is_dir():
+            raise FileNotFoundError(
+                f"LibriSpeech split '{split}' not found: expected folder "
+                f"{split_folder}"
+            )
+
+    save_folder.mkdir(parents=True, exist_ok=True)
+    # Drop the old record first: if this run dies after rewriting some
+    # CSVs, a stale record could otherwise match a later call and make it
+    # accept CSVs built from different options.
+    if opts_file.exists():
+        opts_file.unlink()
+
+    for split in splits:
+        rows = _scan_split(data_folder / split, split)
+        _write_csv(csv_files[split], rows)
+        hours = sum(row[1] for row in rows) / 3600
+        logger.info(
+            "%s: %d utterances, %.2f hours -> %s",
+            split,
+            len(rows),
+            hours,
+            csv_files[split],
+        )
+
+    # Written last, so it only exists once every CSV is complete.
+    _atomic_write_text(opts_file, json.dumps(opts, indent=2) + "\n")
+    return csv_files
+
+
+def _as_list(splits):
+    """Returns the split names as a list, accepting a single string.
+
+    Arguments
+    ---------
+    splits : str or sequence of str or None
+        One split name or several.
+
+    Returns
+    -------
+    list of str
+        The split names.
+
+    Example
+    -------
+    >>> _as_list("dev-clean")
+    ['dev-clean']
+    >>> _as_list(("dev-clean", "dev-other"))
+    ['dev-clean', 'dev-other']
+    """
+    if splits is None:
+        return []
+    # A bare string would otherwise be iterated character by character.
+    if isinstance(splits, str):
+        return [splits]
+    return [str(split) for split in splits]
+
+
+def _skip(csv_files, opts_file, opts):
+    """Tells whether a previous run already produced these manifests.
+
+    Arguments
+    ---------
+    csv_files : dict
+        Maps split names to the CSV paths that must exist.
+    opts_file : pathlib.Path
+        The JSON file recording the options of the last successful run.
+    opts : dict
+        The options of the current call.
+
+    Returns
+    -------
+    bool
+        True if all CSVs exist and the recorded options equal ``opts``.
+    """
+    if not opts_file.is_file():
+        return False
+    if not all(path.is_file() for path in csv_files.values()):
+        return False
+    try:
+        with open(opts_file, encoding="utf-8") as fin:
+            recorded = json.load(fin)
+    except (OSError, ValueError):
+        # An unreadable record is treated like a missing one: regenerate.
+        return False
+    return recorded == opts
+
+
+def _scan_split(split_folder, split):
+    """Collects the manifest rows of one split.
+
+    Arguments
+    ---------
+    split_folder : pathlib.Path
+        The split folder, e.g. ``<data_folder>/dev-clean``.
+    split : str
+        The split name, used in error messages.
+
+    Returns
+    -------
+    list of tuple
+        ``(ID, duration, wav, spk_id, wrd)`` rows sorted by ID.
+    """
+    # Sorted so that errors (and therefore reruns) are reproducible.
+    trans_files = sorted(split_folder.glob(f"*/*/*{TRANS_SUFFIX}"))
+    if not trans_files:
+        logger.warning(
+            "No %s files found in split '%s' (%s).",
+            TRANS_SUFFIX,
+            split,
+            split_folder,
+        )
+
+    rows = {}
+    for trans_file in trans_files:
+        for utt_id, words in _read_transcript(trans_file):
+            if utt_id in rows:
+                raise ValueError(
+                    f"Utterance id '{utt_id}' appears twice in split "
+                    f"'{split}' (second time in {trans_file})"
+                )
+            wav = trans_file.parent / f"{utt_id}{AUDIO_EXT}"
+            if not wav.is_file():
+                raise FileNotFoundError(
+                    f"Audio file {wav} not found for utterance '{utt_id}' "
+                    f"listed in {trans_file}"
+                )
+            duration = soundfile.info(str(wav)).duration
+            spk_id = utt_id.split("-")[0]
+            rows[utt_id] = (utt_id, duration, str(wav), spk_id, words)
+
+    return [rows[utt_id] for utt_id in sorted(rows)]
+
+
+def _read_transcript(trans_file):
+    """Yields ``(utt_id, words)`` pairs from a ``.trans.txt`` file.
+
+    Arguments
+    ---------
+    trans_file : pathlib.Path
+        A LibriSpeech chapter transcript file.
+
+    Yields
+    ------
+    utt_id : str
+        The utterance id (first field of the line).
+    words : str
+        The rest of the line, with surrounding whitespace removed.
+    """
+    with open(trans_file, encoding="utf-8") as fin:
+        for line in fin:
+            fields = line.strip().split(maxsplit=1)
+            if not fields:
+                # Tolerate blank lines, e.g. a trailing empty line.
+                continue
+            if len(fields) < 2:
+                raise ValueError(
+                    f"Empty transcript for utterance '{fields[0]}' in "
+                    f"{trans_file}"
+                )
+            yield fields[0], fields[1]
+
+
+def _write_csv(csv_file, rows):
+    """Writes a manifest atomically.
+
+    Arguments
+    ---------
+    csv_file : pathlib.Path
+        Destination CSV path.
+    rows : list of tuple
+        ``(ID, duration, wav, spk_id, wrd)`` rows.
+    """
+
+    def write(fout):
+        writer = csv.writer(fout)
+        writer.writerow(CSV_HEADER)
+        writer.writerows(rows)
+
+    _atomic_write(csv_file, write, newline="")
+
+
+def _atomic_write_text(path, text):
+    """Writes ``text`` to ``path`` atomically.
+
+    Arguments
+    ---------
+    path : pathlib.Path
+        Destination file.
+    text : str
+        Content to write.
+    """
+    _atomic_write(path, lambda fout: fout.write(text))
+
+
+def _atomic_write(path, write_fn, newline=None):
+    """Calls ``write_fn`` on a temporary file, then moves it to ``path``.
+
+    The temporary file lives in the destination folder because
+    ``os.replace`` is only atomic within one filesystem. An interrupted
+    write therefore never leaves a truncated file at ``path``.
+
+    Arguments
+    ---------
+    path : pathlib.Path
+        Destination file.
+    write_fn : callable
+        Called with the open text file object.
+    newline : str or None
+        Passed to ``open``; the csv module needs ``""``.
+    """
+    fd, tmp_path = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with open(fd, "w", encoding="utf-8", newline=newline) as fout:
+            write_fn(fout)
+        os.replace(tmp_path, path)
+    except BaseException:
+        # Also on KeyboardInterrupt: leave no temp debris behind.
+        if os.path.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+
+
+def _split_role(split):
+    """Guesses the role of a split from its LibriSpeech name.
+
+    Arguments
+    ---------
+    split : str
+        A split name.
+
+    Returns
+    -------
+    str
+        ``"dev"``, ``"test"`` or ``"train"``.
+
+    Example
+    -------
+    >>> _split_role("dev-other"), _split_role("test-clean"), _split_role("x")
+    ('dev', 'test', 'train')
+    """
+    for role in ("dev", "test"):
+        if split.startswith(role):
+            return role
+    return "train"
+
+
+def main(argv=None):
+    """Command-line entry point.
+
+    Arguments
+    ---------
+    argv : list of str, optional
+        Arguments (defaults to ``sys.argv[1:]``).
+    """
+    parser = argparse.ArgumentParser(
+        description="Write LibriSpeech CSV manifests (one per split)."
+    )
+    parser.add_argument("data_folder", help="LibriSpeech root folder")
+    parser.add_argument("save_folder", help="where to write the CSVs")
+    parser.add_argument(
+        "--splits",
+        nargs="+",
+        default=["train-clean-100", "dev-clean", "test-clean"],
+        help="split names (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    # The role only affects what is recorded in the options JSON; every
+    # split gets a CSV regardless.
+    by_role = {"train": [], "dev": [], "test": []}
+    for split in args.splits:
+        by_role[_split_role(split)].append(split)
+    prepare_librispeech(
+        args.data_folder,
+        args.save_folder,
+        tr_splits=by_role["train"],
+        dev_splits=by_role["dev"],
+        te_splits=by_role["test"],
+    )
+
+
+if __name__ == "__main__":
+    main()

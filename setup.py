@@ -1,0 +1,32 @@
+"""speechbrain-listen: LiSTEN prompt pools for audio LLMs, SpeechBrain-native."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="speechbrain-listen",
+    version="0.1.0",
+    description=(
+        "LiSTEN (Learning Soft Token Embeddings for Neural Audio LLMs) "
+        "as SpeechBrain recipes: dynamic prompt pools, window Q-Former, "
+        "frozen Whisper/BEATs encoders and a frozen LLM."
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["speechbrain_listen", "speechbrain_listen.*"]),
+    install_requires=[
+        "torch==2.11.0",
+        "torchaudio==2.11.0",
+        "speechbrain==1.1.2",
+        "transformers>=5.24,<5.40",
+        "peft>=0.17",
+        "accelerate>=1.0",
+        "soundfile>=0.12",
+        "sentencepiece",
+        "sacrebleu>=2.4",
+        "matplotlib>=3.8",
+    ],
+    extras_require={"test": ["pytest>=8"]},
+    entry_points={},
+)

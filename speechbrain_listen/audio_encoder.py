@@ -1,0 +1,147 @@
+"""Frozen audio encoders: Whisper, optionally with BEATs, side by side.
+
+Whisper (through SpeechBrain's ``Whisper`` wrapper, encoder only) hears
+speech; BEATs (SpeechBrain's ``BEATs`` lobe) hears general audio. Both are
+frozen. Each stream gets a trainable LayerNorm, the shorter one is
+zero-padded in time, and the two are concatenated on channels, as in
+SALMONN and LiSTEN.
+
+Two things the wrappers do not do, done here:
+
+* **Lengths.** The Whisper wrapper pads every clip to 30 s and ignores
+  lengths, so the valid frames of each clip (50 per second) are derived from
+  the relative waveform lengths and returned as relative feature lengths.
+* **Eval mode.** ``Brain`` switches every module to train mode at each epoch
+  (and the Whisper wrapper sets its frozen model to train mode on purpose).
+  The frozen encoders here stay in eval mode whatever ``train()`` is
+  called with, so no dropout ever touches frozen features.
+
+The log-mel normalisation of the Whisper wrapper uses the maximum of the
+whole batch; features are computed per clip here so that a clip's features do
+not depend on what it is batched with.
+
+Authors
+ * speechbrain-listen contributors 2026
+"""
+
+import torch
+
+from speechbrain_listen.trainable_state import TrainableStateModule
+
+WHISPER_SAMPLES_PER_FRAME = 320  # hop 160 samples, then a stride-2 conv
+WHISPER_MAX_FRAMES = 1500  # 30 s
+
+
+class AudioEncoder(TrainableStateModule):
+    """Frozen Whisper (+ BEATs) features with trainable LayerNorms.
+
+    Arguments
+    ---------
+    whisper : speechbrain.integrations.huggingface.whisper.Whisper
+        The Whisper wrapper, built with ``encoder_only=True``.
+    beats : speechbrain.lobes.models.beats.BEATs, optional
+        The BEATs lobe, or None for Whisper only.
+
+    Example
+    -------
+    >>> encoder = AudioEncoder(whisper=getfixture("tiny_whisper"))  # doctest: +SKIP
+    >>> feats, lens = encoder(torch.randn(2, 16000), torch.tensor([1.0, 0.5]))  # doctest: +SKIP
+    >>> feats.shape  # [batch, 1500 frames, whisper width]  # doctest: +SKIP
+    torch.Size([2, 1500, 384])
+    """
+
+    def __init__(self, whisper, beats=None):
+        super().__init__()
+        self.whisper = whisper.requires_grad_(False)
+        self.beats = beats.requires_grad_(False) if beats is not None else None
+        self.whisper_norm = torch.nn.LayerNorm(self.whisper_size)
+        self.beats_norm = (
+            torch.nn.LayerNorm(self.beats_size) if beats is not None else None
+        )
+        self.train(False)
+
+    @property
+    def whisper_size(self):
+        """Channels of the Whisper encoder output."""
+        return self.whisper.model.config.d_model
+
+    @property
+    def beats_size(self):
+        """Channels of the BEATs output (0 without BEATs)."""
+        return self.beats.cfg.encoder_embed_dim if self.beats is not None else 0
+
+    @property
+    def output_size(self):
+        """Channels of the concatenated features."""
+        return self.whisper_size + self.beats_size
+
+    def train(self, mode=True):
+        """Sets train mode for the LayerNorms only; encoders stay in eval."""
+        super().train(mode)
+        self.whisper.eval()
+        if self.beats is not None:
+            self.beats.eval()
+        return self
+
+    @torch.no_grad()
+    def encode_whisper(self, wavs):
+        """Frozen Whisper encoder output for a batch, clip by clip mels.
+
+        Arguments
+        ---------
+        wavs : torch.Tensor
+            ``[batch, samples]`` 16 kHz audio.
+
+        Returns
+        -------
+        torch.Tensor
+            ``[batch, 1500, whisper_size]``.
+        """
+        mels = torch.cat([self.whisper._get_mel(wav.unsqueeze(0)) for wav in wavs])
+        return self.whisper.forward_encoder(mels)
+
+    @torch.no_grad()
+    def encode_beats(self, wavs, wav_lens):
+        """Frozen BEATs output, ``[batch, ~50 frames/s, beats_size]``."""
+        return self.beats(wavs, wav_lens)[0]
+
+    def forward(self, wavs, wav_lens):
+        """Encodes a batch of waveforms.
+
+        Arguments
+        ---------
+        wavs : torch.Tensor
+            ``[batch, samples]`` 16 kHz mono audio.
+        wav_lens : torch.Tensor
+            ``[batch]`` relative lengths.
+
+        Returns
+        -------
+        feats : torch.Tensor
+            ``[batch, frames, output_size]`` normalised, concatenated features.
+        feat_lens : torch.Tensor
+            ``[batch]`` relative lengths of the real audio in ``feats``.
+        """
+        whisper_feats = self.whisper_norm(self.encode_whisper(wavs))
+        frames = whisper_feats.shape[1]
+        streams = [whisper_feats]
+        if self.beats is not None:
+            beats_feats = self.beats_norm(self.encode_beats(wavs, wav_lens))
+            streams.append(match_frames(beats_feats, frames))
+        feats = torch.cat(streams, dim=-1)
+        samples = wav_lens.to(feats.device) * wavs.shape[1]
+        valid = torch.ceil(samples / WHISPER_SAMPLES_PER_FRAME).clamp(1, frames)
+        return feats, valid / frames
+
+
+def match_frames(feats, frames):
+    """Zero-pads or trims ``[batch, time, channels]`` to ``frames`` in time.
+
+    Example
+    -------
+    >>> match_frames(torch.ones(1, 3, 2), 5)[0, :, 0].tolist()
+    [1.0, 1.0, 1.0, 0.0, 0.0]
+    """
+    if feats.shape[1] >= frames:
+        return feats[:, :frames]
+    return torch.nn.functional.pad(feats, (0, 0, 0, frames - feats.shape[1]))

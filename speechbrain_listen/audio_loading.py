@@ -1,0 +1,64 @@
+"""Reading audio files into 16 kHz mono tensors, with errors that name the file.
+
+``torchaudio.load`` needs torchcodec in torchaudio 2.11, so files are read
+with soundfile (FLAC, WAV, OGG, ...). Any sample rate is resampled and any
+channel count is averaged to mono; unreadable, empty or non-finite audio
+raises an ``AudioError`` that names the file.
+
+Authors
+ * speechbrain-listen contributors 2026
+"""
+
+import soundfile
+import torch
+import torchaudio
+
+SAMPLE_RATE = 16000
+
+
+class AudioError(ValueError):
+    """An audio file that cannot be used, with the file named in the message."""
+
+
+def load_audio(path, sample_rate=SAMPLE_RATE):
+    """Loads a file as a mono float tensor at ``sample_rate``.
+
+    Arguments
+    ---------
+    path : str
+        Audio file.
+    sample_rate : int
+        Output sample rate.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[samples]`` float32.
+
+    Raises
+    ------
+    AudioError
+        Missing, unreadable, empty or non-finite audio.
+
+    Example
+    -------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.wav")
+    >>> soundfile.write(path, torch.zeros(8000, 2).numpy(), 8000)
+    >>> load_audio(path).shape  # 8 kHz stereo, 1 s -> 16 kHz mono
+    torch.Size([16000])
+    """
+    try:
+        data, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except FileNotFoundError as err:
+        raise AudioError(f"audio file not found: {path}") from err
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as err:
+        raise AudioError(f"cannot read audio file {path}: {err}") from err
+    if data.shape[0] == 0:
+        raise AudioError(f"audio file is empty (0 samples): {path}")
+    audio = torch.from_numpy(data).mean(dim=1)
+    if not torch.isfinite(audio).all():
+        raise AudioError(f"audio file contains NaN or infinite samples: {path}")
+    if file_rate != sample_rate:
+        audio = torchaudio.functional.resample(audio, file_rate, sample_rate)
+    return audio

@@ -1,0 +1,1 @@
+"""Helpers for building small synthetic test data."""
