@@ -102,8 +102,18 @@ class AudioEncoder(TrainableStateModule):
 
     @torch.no_grad()
     def encode_beats(self, wavs, wav_lens):
-        """Frozen BEATs output, ``[batch, ~50 frames/s, beats_size]``."""
-        return self.beats(wavs, wav_lens)[0]
+        """Frozen BEATs output, ``[batch, ~50 frames/s, beats_size]``.
+
+        BEATs maps sample padding onto its time x frequency patches only
+        approximately, so each clip is encoded alone at its own length and
+        the frames past its end are zeros.
+        """
+        samples = torch.round(wav_lens * wavs.shape[1]).long()
+        clips = [
+            self.beats(wav[:length].unsqueeze(0), torch.ones(1, device=wav.device))[0][0]
+            for wav, length in zip(wavs, samples)
+        ]
+        return torch.nn.utils.rnn.pad_sequence(clips, batch_first=True)
 
     def forward(self, wavs, wav_lens):
         """Encodes a batch of waveforms.
@@ -129,7 +139,8 @@ class AudioEncoder(TrainableStateModule):
             beats_feats = self.beats_norm(self.encode_beats(wavs, wav_lens))
             streams.append(match_frames(beats_feats, frames))
         feats = torch.cat(streams, dim=-1)
-        samples = wav_lens.to(feats.device) * wavs.shape[1]
+        # Round first: the float product can land just above a whole number.
+        samples = torch.round(wav_lens.to(feats.device) * wavs.shape[1])
         valid = torch.ceil(samples / WHISPER_SAMPLES_PER_FRAME).clamp(1, frames)
         return feats, valid / frames
 

@@ -190,7 +190,8 @@ class LLMLobe(TrainableStateModule):
         suffix : list of int
             Template after the audio, ending with the assistant header.
         """
-        cached = self._prompt_cache.get(instruction)
+        key = (self.system_prompt, self.user_template, instruction)
+        cached = self._prompt_cache.get(key)
         if cached is not None:
             return cached
         user_text = self.user_template.format(instruction=instruction)
@@ -202,7 +203,7 @@ class LLMLobe(TrainableStateModule):
         bos = self.tokenizer.bos_token_id
         if bos is not None and (not prefix or prefix[0] != bos):
             prefix = [bos] + prefix
-        self._prompt_cache[instruction] = (prefix, suffix)
+        self._prompt_cache[key] = (prefix, suffix)
         return prefix, suffix
 
     def target_ids(self, text):

@@ -69,9 +69,9 @@ class TrainableStateModule(torch.nn.Module):
         Raises
         ------
         KeyError
-            If a trainable parameter is missing from ``state`` or ``state``
-            names something this module does not have: a checkpoint from a
-            different configuration must not load half-way.
+            If a trainable parameter is missing from ``state``, ``state``
+            names something this module does not have, or a shape differs:
+            a checkpoint from a different configuration must not load at all.
         """
         expected = set(self.trainable_state_dict())
         missing = sorted(expected - set(state))
@@ -84,6 +84,18 @@ class TrainableStateModule(torch.nn.Module):
             )
         tensors = dict(self.named_parameters())
         tensors.update(self.named_buffers())
+        # Check every shape before copying anything: copy_ would broadcast a
+        # wrong shape silently, or fail after a partial load.
+        wrong_shapes = [
+            f"{name}: {tuple(value.shape)} != {tuple(tensors[name].shape)}"
+            for name, value in state.items()
+            if value.shape != tensors[name].shape
+        ]
+        if wrong_shapes:
+            raise KeyError(
+                f"{type(self).__name__}: checkpoint shapes do not match "
+                f"(checkpoint != module): {wrong_shapes[:5]}"
+            )
         with torch.no_grad():
             for name, value in state.items():
                 tensors[name].copy_(value.to(tensors[name].device))

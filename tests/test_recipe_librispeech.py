@@ -1,0 +1,165 @@
+"""End-to-end: recipes/LibriSpeech/train.py on tiny local models and data.
+
+The hparams files under test are the paper-scale ones; only model sources,
+the data folder and (for speed) sizes are overridden.
+"""
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+import torch
+
+from speechbrain_listen.testing.tiny_librispeech import make_tiny_librispeech
+
+RECIPE = pathlib.Path(__file__).resolve().parents[1] / "recipes" / "LibriSpeech"
+ALL_SPLITS = {
+    "train-clean-100": 4,
+    "train-clean-360": 2,
+    "train-other-500": 2,
+    "dev-clean": 2,
+    "test-clean": 2,
+    "test-other": 2,
+}
+# Smaller trainable parts so that multi-epoch runs stay fast on CPU.
+SMALL = [
+    "--qformer_hidden_size=32",
+    "--qformer_heads=2",
+    "--qformer_intermediate_size=64",
+    "--max_new_tokens=8",
+    "--num_workers=0",
+]
+PROMPT_SIZES = {
+    "listen.yaml": ["--pool_size=20", "--num_prompts=8"],
+    "listen_soft_prompt.yaml": ["--prompt_length=8"],
+    "listen_lora.yaml": [],
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_librispeech(tmp_path_factory):
+    return make_tiny_librispeech(tmp_path_factory.mktemp("LibriSpeech"), splits=ALL_SPLITS)
+
+
+@pytest.fixture(scope="module")
+def model_overrides(tiny_whisper_dir, tiny_beats_ckpt, tiny_llm_dir, tiny_librispeech):
+    return [
+        f"--data_folder={tiny_librispeech}",
+        f"--whisper_source={tiny_whisper_dir}",
+        f"--beats_checkpoint={tiny_beats_ckpt}",
+        f"--llm_source={tiny_llm_dir}",
+    ]
+
+
+def train_command(hparams, overrides, output_folder):
+    return [
+        sys.executable,
+        str(RECIPE / "train.py"),
+        str(RECIPE / "hparams" / hparams),
+        f"--output_folder={output_folder}",
+        *overrides,
+    ]
+
+
+def run(cmd, cwd):
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def read_text(path):
+    return path.read_text() if path.exists() else ""
+
+
+def checkpoint_keys(save_folder):
+    """Every tensor name in every checkpoint file, by file."""
+    keys = {}
+    for ckpt in pathlib.Path(save_folder).glob("CKPT+*/*.ckpt"):
+        if not zipfile.is_zipfile(ckpt):  # counters and Brain state are text
+            continue
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        if isinstance(state, dict):
+            keys[ckpt.name] = [k for k in state if isinstance(k, str)]
+    return keys
+
+
+def test_paper_yaml_one_debug_step(model_overrides, tmp_path):
+    """hparams/listen.yaml as the paper would run it, models swapped only."""
+    out = run(
+        train_command("listen.yaml", model_overrides, tmp_path / "out")
+        + ["--debug", "--debug_batches=1", "--debug_epochs=1"],
+        cwd=tmp_path,
+    )
+    assert "pool keys" in out and "12,800" in out  # 400 keys x tiny width 32
+    assert (tmp_path / "out" / "wer_test-clean.txt").exists()
+    assert (tmp_path / "out" / "wer_test-other.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "hparams", ["listen.yaml", "listen_soft_prompt.yaml", "listen_lora.yaml"]
+)
+def test_trains_two_epochs_and_tests(hparams, model_overrides, tiny_librispeech, tmp_path):
+    output = tmp_path / "out"
+    run(
+        train_command(hparams, model_overrides + SMALL + PROMPT_SIZES[hparams], output)
+        + ["--number_of_epochs=2"],
+        cwd=tmp_path,
+    )
+    log = (output / "train_log.txt").read_text()
+    assert "epoch: 1" in log and "epoch: 2" in log and "valid WER" in log
+
+    # One line per test utterance in the per-utterance WER file.
+    wer_text = (output / "wer_test-clean.txt").read_text()
+    test_ids = [p.stem for p in (tiny_librispeech / "test-clean").rglob("*.flac")]
+    assert test_ids and all(uid in wer_text for uid in test_ids)
+
+    # Checkpoints hold trainable parameters only.
+    keys = checkpoint_keys(output / "save")
+    all_keys = [k for names in keys.values() for k in names]
+    assert "connector.ckpt" in keys and "audio_encoder.ckpt" in keys
+    assert not any(k.startswith(("whisper.", "beats.")) for k in all_keys)
+    assert sorted(keys["audio_encoder.ckpt"]) == sorted(
+        ["beats_norm.bias", "beats_norm.weight", "whisper_norm.bias", "whisper_norm.weight"]
+    )
+    llm_keys = keys["llm.ckpt"]
+    if hparams == "listen_lora.yaml":
+        assert llm_keys and all("lora_" in k for k in llm_keys)
+        assert "prompt_adapter.ckpt" not in keys
+    else:
+        assert llm_keys == []
+        assert keys["prompt_adapter.ckpt"]
+
+
+def test_killed_run_resumes_and_finishes(model_overrides, tmp_path):
+    output = tmp_path / "out"
+    small = SMALL + PROMPT_SIZES["listen.yaml"]
+    cmd = train_command("listen.yaml", model_overrides + small, output) + [
+        "--number_of_epochs=3"
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 300
+    try:
+        # Epoch 2 starts only once the end-of-epoch-1 checkpoint is complete.
+        while "Going into epoch 2" not in read_text(output / "log.txt"):
+            assert proc.poll() is None, "run ended before its first checkpoint"
+            assert time.time() < deadline, "no checkpoint within 300 s"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    log_before = (output / "train_log.txt").read_text()
+    assert "epoch: 3" not in log_before
+
+    out = run(cmd, cwd=tmp_path)
+    assert "Loading a checkpoint" in out
+    log = (output / "train_log.txt").read_text()
+    assert log.count("epoch: 1,") == 1  # epoch 1 was not trained again
+    assert "epoch: 3" in log
+    assert (output / "wer_test-clean.txt").exists()
