@@ -465,3 +465,37 @@ def test_checkpoint_of_another_pool_size_is_refused():
     with pytest.raises(Exception):
         big.load_trainable_state_dict(small.trainable_state_dict())
     assert torch.equal(big.values, before)
+
+
+def test_deterministic_similarity_training_collapses_to_one_set(tiny_llm):
+    """Deterministic similarity training ends up choosing the same N prompts
+    for every input (DESIGN.md section 3, Jaccard 1.00): the selection
+    queries share the chat template, and the selection loss pulls the keys
+    that win most often towards that shared direction."""
+    from speechbrain_listen.llm_lobe import masked_mean
+
+    torch.manual_seed(0)
+    dim = tiny_llm.hidden_size
+    pool = PromptPool(pool_size=40, num_prompts=5, value_mean=torch.zeros(dim))
+    scale = tiny_llm.input_embeddings.weight.std()
+
+    def queries(n):
+        audio = torch.randn(n, 8, dim) * scale
+        counts = torch.randint(2, 9, (n,))
+        with torch.no_grad():
+            return masked_mean(tiny_llm.wrap_audio(audio, counts, ["Transcribe."] * n))
+
+    def distinct_sets():
+        with torch.no_grad():
+            return len({frozenset(r.tolist()) for r in pool.eval()(queries(16)).indices})
+
+    before = distinct_sets()
+    optimizer = torch.optim.Adam([pool.keys], lr=0.05)
+    pool.train()
+    for _ in range(100):
+        loss = pool(queries(8)).selection_loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert before > 1  # at random init the clips still disagree
+    assert distinct_sets() == 1
