@@ -7,9 +7,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test clean
+.PHONY: venv test clean system-deps
 
 venv: $(STAMP)
+
+# espeak-ng and sox synthesise the offline corpora (Debian packages).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || \
+		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng sox >/dev/null )
 
 # torch and torchaudio first, from PyPI, at the pinned versions: torchaudio
 # 2.11 only loads beside torch 2.11 (DESIGN.md section 6).
@@ -19,7 +25,7 @@ $(STAMP): setup.py
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(PY) -m pytest -q
 
 clean:

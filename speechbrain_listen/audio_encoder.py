@@ -10,7 +10,10 @@ Two things the wrappers do not do, done here:
 
 * **Lengths.** The Whisper wrapper pads every clip to 30 s and ignores
   lengths, so the valid frames of each clip (50 per second) are derived from
-  the relative waveform lengths and returned as relative feature lengths.
+  the relative waveform lengths; only those frames are kept (the batch is as
+  long as its longest clip) and returned with relative lengths.
+* **Caching.** With ``cache_dir`` the frozen features of each utterance are
+  computed once and read back in later epochs (``feature_cache``).
 * **Eval mode.** ``Brain`` switches every module to train mode at each epoch
   (and the Whisper wrapper sets its frozen model to train mode on purpose).
   The frozen encoders here stay in eval mode whatever ``train()`` is
@@ -26,6 +29,7 @@ Authors
 
 import torch
 
+from speechbrain_listen.feature_cache import FeatureCache, module_fingerprint
 from speechbrain_listen.trainable_state import TrainableStateModule
 
 WHISPER_SAMPLES_PER_FRAME = 320  # hop 160 samples, then a stride-2 conv
@@ -41,17 +45,22 @@ class AudioEncoder(TrainableStateModule):
         The Whisper wrapper, built with ``encoder_only=True``.
     beats : speechbrain.lobes.models.beats.BEATs, optional
         The BEATs lobe, or None for Whisper only.
+    cache_dir : str, optional
+        Folder of the frozen-feature cache (see ``feature_cache``); features
+        are then computed once per utterance id and read back afterwards.
 
     Example
     -------
     >>> encoder = AudioEncoder(whisper=getfixture("tiny_whisper"))  # doctest: +SKIP
     >>> feats, lens = encoder(torch.randn(2, 16000), torch.tensor([1.0, 0.5]))  # doctest: +SKIP
-    >>> feats.shape  # [batch, 1500 frames, whisper width]  # doctest: +SKIP
-    torch.Size([2, 1500, 384])
+    >>> feats.shape, lens  # [batch, 50 frames/s, width]  # doctest: +SKIP
+    (torch.Size([2, 50, 384]), tensor([1.0000, 0.5000]))
     """
 
-    def __init__(self, whisper, beats=None):
+    def __init__(self, whisper, beats=None, cache_dir=None):
         super().__init__()
+        self.cache_dir = cache_dir
+        self._feature_cache = None
         self.whisper = whisper.requires_grad_(False)
         self.beats = beats.requires_grad_(False) if beats is not None else None
         self.whisper_norm = torch.nn.LayerNorm(self.whisper_size)
@@ -115,8 +124,9 @@ class AudioEncoder(TrainableStateModule):
         ]
         return torch.nn.utils.rnn.pad_sequence(clips, batch_first=True)
 
-    def forward(self, wavs, wav_lens):
-        """Encodes a batch of waveforms.
+    @torch.no_grad()
+    def frozen_features(self, wavs, wav_lens):
+        """Un-normalised encoder features of each clip's real audio.
 
         Arguments
         ---------
@@ -127,22 +137,82 @@ class AudioEncoder(TrainableStateModule):
 
         Returns
         -------
-        feats : torch.Tensor
-            ``[batch, frames, output_size]`` normalised, concatenated features.
-        feat_lens : torch.Tensor
-            ``[batch]`` relative lengths of the real audio in ``feats``.
+        list of torch.Tensor
+            ``[frames_i, output_size]`` per clip, ``frames_i`` = the Whisper
+            frames (50 per second, at most 1500) that hold the clip.
         """
-        whisper_feats = self.whisper_norm(self.encode_whisper(wavs))
+        whisper_feats = self.encode_whisper(wavs)
         frames = whisper_feats.shape[1]
         streams = [whisper_feats]
         if self.beats is not None:
-            beats_feats = self.beats_norm(self.encode_beats(wavs, wav_lens))
-            streams.append(match_frames(beats_feats, frames))
+            streams.append(match_frames(self.encode_beats(wavs, wav_lens), frames))
         feats = torch.cat(streams, dim=-1)
         # Round first: the float product can land just above a whole number.
         samples = torch.round(wav_lens.to(feats.device) * wavs.shape[1])
-        valid = torch.ceil(samples / WHISPER_SAMPLES_PER_FRAME).clamp(1, frames)
-        return feats, valid / frames
+        valid = torch.ceil(samples / WHISPER_SAMPLES_PER_FRAME).clamp(1, frames).long()
+        return [clip[:count] for clip, count in zip(feats, valid.tolist())]
+
+    @property
+    def feature_cache(self):
+        """The on-disk cache of frozen features (None when disabled)."""
+        if self.cache_dir is None:
+            return None
+        if self._feature_cache is None:
+            settings = {"version": 1, "samples_per_frame": WHISPER_SAMPLES_PER_FRAME}
+            modules = {"whisper": self.whisper, "beats": self.beats}
+            self._feature_cache = FeatureCache(
+                self.cache_dir,
+                module_fingerprint(modules, settings),
+                description={
+                    "whisper": self.whisper.model.config.name_or_path,
+                    "beats": None if self.beats is None else vars(self.beats.cfg),
+                    **settings,
+                },
+            )
+        return self._feature_cache
+
+    def cached_frozen_features(self, wavs, wav_lens, ids):
+        """Like :meth:`frozen_features`, read from / written to the cache."""
+        clips = [self.feature_cache.load(uid) for uid in ids]
+        missing = [i for i, clip in enumerate(clips) if clip is None]
+        if missing:
+            index = torch.tensor(missing, device=wavs.device)
+            fresh = self.frozen_features(wavs[index], wav_lens[index.to(wav_lens.device)])
+            for i, feats in zip(missing, fresh):
+                self.feature_cache.save(ids[i], feats)
+                clips[i] = feats
+        return [clip.to(wavs.device) for clip in clips]
+
+    def forward(self, wavs, wav_lens, ids=None):
+        """Encodes a batch of waveforms.
+
+        Arguments
+        ---------
+        wavs : torch.Tensor
+            ``[batch, samples]`` 16 kHz mono audio.
+        wav_lens : torch.Tensor
+            ``[batch]`` relative lengths.
+        ids : list of str, optional
+            Utterance ids; with a ``cache_dir`` they key the feature cache.
+
+        Returns
+        -------
+        feats : torch.Tensor
+            ``[batch, frames, output_size]`` normalised, concatenated features
+            of the real audio (``frames`` = the longest clip's frames).
+        feat_lens : torch.Tensor
+            ``[batch]`` relative lengths.
+        """
+        if self.cache_dir is not None and ids is not None:
+            clips = self.cached_frozen_features(wavs, wav_lens, ids)
+        else:
+            clips = self.frozen_features(wavs, wav_lens)
+        frames = torch.tensor([clip.shape[0] for clip in clips], device=wavs.device)
+        feats = torch.nn.utils.rnn.pad_sequence(clips, batch_first=True)
+        normalised = [self.whisper_norm(feats[..., : self.whisper_size])]
+        if self.beats is not None:
+            normalised.append(self.beats_norm(feats[..., self.whisper_size :]))
+        return torch.cat(normalised, dim=-1), frames.float() / feats.shape[1]
 
 
 def match_frames(feats, frames):

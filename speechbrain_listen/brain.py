@@ -66,7 +66,7 @@ class ListenBrain(sb.Brain):
         """
         batch = batch.to(self.device)
         wavs, wav_lens = batch.sig
-        feats, feat_lens = self.modules.audio_encoder(wavs, wav_lens)
+        feats, feat_lens = self.modules.audio_encoder(wavs, wav_lens, ids=batch.id)
         tokens, token_lens = self.modules.connector(feats, feat_lens)
         counts = (token_lens * tokens.shape[1]).round().long()
         wrapped = self.llm.wrap_audio(tokens, counts, batch.instruction)

@@ -33,16 +33,18 @@ def test_whisper_output_shape_and_lengths(whisper_encoder):
     wavs = torch.randn(3, 16100) * 0.1
     lens = torch.tensor([1.0, 0.37, 0.5])
     feats, feat_lens = whisper_encoder(wavs, lens)
-    assert feats.shape == (3, 1500, D_WHISPER)
-    expected = [math.ceil(16100 * r / 320) / 1500 for r in (1.0, 0.37, 0.5)]
-    assert expected == [51 / 1500, 19 / 1500, 26 / 1500]
-    assert torch.allclose(feat_lens, torch.tensor(expected), atol=1e-7)
+    # Only the real audio's frames are kept: the longest clip has 51.
+    frames = [math.ceil(16100 * r / 320) for r in (1.0, 0.37, 0.5)]
+    assert frames == [51, 19, 26]
+    assert feats.shape == (3, 51, D_WHISPER)
+    assert torch.allclose(feat_lens, torch.tensor(frames) / 51, atol=1e-7)
     assert whisper_encoder.output_size == D_WHISPER
 
 
 def test_lengths_are_clamped_to_30_s(whisper_encoder):
     wavs = torch.zeros(1, 16000 * 31)
-    _, feat_lens = whisper_encoder(wavs, torch.tensor([1.0]))
+    feats, feat_lens = whisper_encoder(wavs, torch.tensor([1.0]))
+    assert feats.shape[1] == 1500
     assert feat_lens.tolist() == [1.0]
 
 
@@ -50,15 +52,15 @@ def test_beats_output_shape(beats_encoder):
     torch.manual_seed(0)
     wavs = torch.randn(2, 16000) * 0.1
     feats, feat_lens = beats_encoder(wavs, torch.tensor([1.0, 0.5]))
-    assert feats.shape == (2, 1500, D_WHISPER + D_BEATS)
+    assert feats.shape == (2, 50, D_WHISPER + D_BEATS)
     assert beats_encoder.output_size == D_WHISPER + D_BEATS
-    assert torch.allclose(feat_lens, torch.tensor([50 / 1500, 25 / 1500]))
+    assert torch.allclose(feat_lens, torch.tensor([1.0, 0.5]))
     beats_frames = beats_encoder.encode_beats(wavs, torch.tensor([1.0, 0.5])).shape[1]
-    assert 0 < beats_frames < 1500
-    # BEATs is shorter than Whisper's 30 s: zero-padded in time.
+    assert 0 < beats_frames < 50
+    # BEATs gives a few frames fewer than Whisper: zero-padded in time.
     assert torch.equal(
         feats[:, beats_frames:, D_WHISPER:],
-        torch.zeros(2, 1500 - beats_frames, D_BEATS),
+        torch.zeros(2, 50 - beats_frames, D_BEATS),
     )
     assert feats[:, :beats_frames, D_WHISPER:].abs().sum() > 0
     assert feats[:, :, :D_WHISPER].abs().sum() > 0
@@ -135,9 +137,10 @@ def test_whisper_features_do_not_depend_on_the_batch(whisper_encoder):
     short, batch, alone, alone_lens, batched, batched_lens = _alone_and_batched(
         whisper_encoder
     )
-    assert torch.allclose(batched[0], alone[0], atol=1e-5)
-    assert torch.allclose(batched_lens[0], alone_lens[0])
-    assert batched_lens[0].item() == pytest.approx(30 / 1500)
+    assert alone.shape[1] == 30 and batched.shape[1] == 75
+    assert torch.allclose(batched[0, :30], alone[0], atol=1e-5)
+    assert alone_lens[0].item() == 1.0
+    assert batched_lens[0].item() == pytest.approx(30 / 75)
     # Control: the wrapper's own batch mel normalises by the batch maximum,
     # so without per-clip features the quiet clip would change.
     wrapper = whisper_encoder.whisper
@@ -148,7 +151,10 @@ def test_whisper_features_do_not_depend_on_the_batch(whisper_encoder):
 
 def test_whisper_part_does_not_depend_on_the_batch_with_beats(beats_encoder):
     _, _, alone, _, batched, _ = _alone_and_batched(beats_encoder)
-    assert torch.allclose(batched[0, :, :D_WHISPER], alone[0, :, :D_WHISPER], atol=1e-5)
+    frames = alone.shape[1]
+    assert torch.allclose(
+        batched[0, :frames, :D_WHISPER], alone[0, :, :D_WHISPER], atol=1e-5
+    )
 
 
 def test_beats_part_does_not_depend_on_the_batch(beats_encoder):
@@ -182,5 +188,44 @@ def test_encoder_freezes_an_unfrozen_wrapper(tiny_whisper_dir, tiny_beats_ckpt, 
 def test_exact_lengths_for_whole_frames(whisper_encoder):
     wavs = torch.zeros(2, 480000)
     lens = torch.tensor([1.0, 16000 / 480000])
-    _, feat_lens = whisper_encoder(wavs, lens)
-    assert round(feat_lens[1].item() * 1500) == 50
+    feats, feat_lens = whisper_encoder(wavs, lens)
+    assert round(feat_lens[1].item() * feats.shape[1]) == 50
+
+
+def test_feature_cache_is_exact_and_reused(tiny_whisper, tmp_path):
+    encoder = AudioEncoder(tiny_whisper, cache_dir=str(tmp_path))
+    torch.manual_seed(0)
+    wavs = torch.randn(2, 8000) * 0.1
+    lens = torch.tensor([1.0, 0.6])
+    fresh, fresh_lens = AudioEncoder(tiny_whisper)(wavs, lens)
+    first, first_lens = encoder(wavs, lens, ids=["a", "b"])
+    files = sorted(p.name for p in encoder.feature_cache.folder.glob("*.pt"))
+    assert files == ["a.pt", "b.pt"]
+    assert torch.equal(first, fresh) and torch.equal(first_lens, fresh_lens)
+    # Second pass: read back, even if the audio were different (it is not
+    # looked at), and identical to recomputing.
+    second, _ = encoder(torch.zeros_like(wavs), lens, ids=["a", "b"])
+    assert torch.equal(second, fresh)
+
+
+def test_feature_cache_is_keyed_by_the_encoder(tiny_whisper_dir, tmp_path):
+    from speechbrain.integrations.huggingface.whisper import Whisper
+
+    def encoder():
+        whisper = Whisper(
+            source=tiny_whisper_dir, save_path=str(tmp_path / "hub"),
+            encoder_only=True, freeze=True,
+        )
+        return AudioEncoder(whisper, cache_dir=str(tmp_path / "cache"))
+
+    first, second = encoder(), encoder()
+    assert first.feature_cache.folder == second.feature_cache.folder
+    with torch.no_grad():
+        third = encoder()
+        third.whisper.model.encoder.layers[0].fc1.weight.mul_(5.0)
+    assert third.feature_cache.folder != first.feature_cache.folder
+    wavs = torch.randn(1, 8000) * 0.1
+    lens = torch.ones(1)
+    cached, _ = first(wavs, lens, ids=["a"])
+    changed, _ = third(wavs, lens, ids=["a"])
+    assert not torch.allclose(cached, changed)

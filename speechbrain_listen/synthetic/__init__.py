@@ -1,0 +1,40 @@
+"""Synthetic stand-ins for corpora that cannot be downloaded here.
+
+:mod:`~speechbrain_listen.synthetic.librispeech` writes a LibriSpeech-format
+corpus of real English sentences (:mod:`~speechbrain_listen.synthetic.text`)
+read by espeak-ng voices, for the LibriSpeech recipes to train and test on::
+
+    python -m speechbrain_listen.synthetic.librispeech data/synthetic
+
+The main names are importable from this package directly; they are loaded
+on first use (PEP 562), so that ``python -m
+speechbrain_listen.synthetic.librispeech`` does not import the module twice.
+
+Authors
+ * speechbrain-listen contributors 2026
+"""
+
+import importlib
+
+_EXPORTS = {
+    "DEFAULT_SPLITS": "librispeech",
+    "EspeakVoice": "librispeech",
+    "PlannedUtterance": "librispeech",
+    "SplitSpec": "librispeech",
+    "corpus_info": "librispeech",
+    "generate_librispeech": "librispeech",
+    "plan_librispeech": "librispeech",
+    "Sentence": "text",
+    "normalize_transcript": "text",
+    "python_docs_sentences": "text",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    """Loads an exported name from its submodule on first access."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+    return getattr(module, name)
