@@ -22,6 +22,7 @@ setup(
         "transformers>=5.24,<5.40",
         "peft>=0.17",
         "accelerate>=1.0",
+        "gguf>=0.10",
         "soundfile>=0.12",
         "sentencepiece",
         "sacrebleu>=2.4",

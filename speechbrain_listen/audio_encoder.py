@@ -28,12 +28,15 @@ Authors
 """
 
 import torch
+from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.feature_cache import FeatureCache, module_fingerprint
 from speechbrain_listen.trainable_state import TrainableStateModule
 
 WHISPER_SAMPLES_PER_FRAME = 320  # hop 160 samples, then a stride-2 conv
 WHISPER_MAX_FRAMES = 1500  # 30 s
+
+logger = get_logger(__name__)
 
 
 class AudioEncoder(TrainableStateModule):
@@ -48,6 +51,11 @@ class AudioEncoder(TrainableStateModule):
     cache_dir : str, optional
         Folder of the frozen-feature cache (see ``feature_cache``); features
         are then computed once per utterance id and read back afterwards.
+    whisper_seconds : float
+        Length of the Whisper input window. 30 (the default) is Whisper's
+        own; a shorter window (positional embeddings cut to match, as
+        whisper.cpp's ``audio_ctx``) is much cheaper on CPU for short clips,
+        at some cost in feature quality. Longer audio is cut with a warning.
 
     Example
     -------
@@ -57,16 +65,20 @@ class AudioEncoder(TrainableStateModule):
     (torch.Size([2, 50, 384]), tensor([1.0000, 0.5000]))
     """
 
-    def __init__(self, whisper, beats=None, cache_dir=None):
+    def __init__(self, whisper, beats=None, cache_dir=None, whisper_seconds=30):
         super().__init__()
         self.cache_dir = cache_dir
         self._feature_cache = None
+        self.whisper_samples = int(round(whisper_seconds * 16000))
+        self._warned_long = False
         self.whisper = whisper.requires_grad_(False)
         self.beats = beats.requires_grad_(False) if beats is not None else None
         self.whisper_norm = torch.nn.LayerNorm(self.whisper_size)
         self.beats_norm = (
             torch.nn.LayerNorm(self.beats_size) if beats is not None else None
         )
+        if whisper_seconds != 30:
+            shorten_whisper_window(self.whisper, self.whisper_samples)
         self.train(False)
 
     @property
@@ -106,7 +118,20 @@ class AudioEncoder(TrainableStateModule):
         torch.Tensor
             ``[batch, 1500, whisper_size]``.
         """
-        mels = torch.cat([self.whisper._get_mel(wav.unsqueeze(0)) for wav in wavs])
+        if wavs.shape[1] > self.whisper_samples and not self._warned_long:
+            self._warned_long = True
+            logger.warning(
+                f"audio longer than the Whisper window "
+                f"({self.whisper_samples / 16000:.1f} s) is cut to the window"
+            )
+        mels = torch.cat(
+            [
+                self.whisper.log_mel_spectrogram(
+                    self.whisper.pad_or_trim(wav.unsqueeze(0), self.whisper_samples)
+                )
+                for wav in wavs
+            ]
+        )
         return self.whisper.forward_encoder(mels)
 
     @torch.no_grad()
@@ -158,7 +183,11 @@ class AudioEncoder(TrainableStateModule):
         if self.cache_dir is None:
             return None
         if self._feature_cache is None:
-            settings = {"version": 1, "samples_per_frame": WHISPER_SAMPLES_PER_FRAME}
+            settings = {
+                "version": 1,
+                "samples_per_frame": WHISPER_SAMPLES_PER_FRAME,
+                "whisper_samples": self.whisper_samples,
+            }
             modules = {"whisper": self.whisper, "beats": self.beats}
             self._feature_cache = FeatureCache(
                 self.cache_dir,
@@ -213,6 +242,32 @@ class AudioEncoder(TrainableStateModule):
         if self.beats is not None:
             normalised.append(self.beats_norm(feats[..., self.whisper_size :]))
         return torch.cat(normalised, dim=-1), frames.float() / feats.shape[1]
+
+
+def shorten_whisper_window(whisper, samples):
+    """Cuts a Whisper encoder's input window to ``samples`` (in place).
+
+    The HF encoder insists on ``2 * max_source_positions`` mel frames; the
+    positional table is cut to the first positions and the limit lowered, so
+    the first frames see the same positions as in a 30 s window.
+
+    Arguments
+    ---------
+    whisper : speechbrain.integrations.huggingface.whisper.Whisper
+        The wrapper (encoder only).
+    samples : int
+        New window in samples (a multiple of 320).
+    """
+    if samples % WHISPER_SAMPLES_PER_FRAME:
+        raise ValueError(f"whisper window must be a multiple of 20 ms, got {samples} samples")
+    encoder = whisper.model.encoder
+    positions = samples // WHISPER_SAMPLES_PER_FRAME
+    if positions > encoder.embed_positions.num_embeddings:
+        raise ValueError("whisper window cannot exceed 30 s")
+    table = encoder.embed_positions.weight.data[:positions].clone()
+    encoder.embed_positions = torch.nn.Embedding.from_pretrained(table, freeze=True)
+    encoder.max_source_positions = positions
+    encoder.config.max_source_positions = positions
 
 
 def match_frames(feats, frames):
