@@ -9,7 +9,7 @@ lower-casing and stripping punctuation.
 
 The recipes choose the prompt provider in hparams (``PromptPool``,
 ``SoftPrompt``, or none with LoRA inside the LLM lobe); this class does not
-care which. Expected hparams: ``selection_loss_weight``, ``num_beams``,
+care which. Expected hparams: ``selection_loss_weight``, ``num_beams``, ``valid_num_beams``,
 ``max_new_tokens``, ``error_rate_computer``, ``cer_computer``,
 ``lr_scheduler``, ``train_logger``, ``valid_search_interval``; modules
 ``audio_encoder``, ``connector``, ``llm`` and optionally ``prompt_adapter``.
@@ -83,9 +83,14 @@ class ListenBrain(sb.Brain):
 
         hyps = None
         if stage != sb.Stage.TRAIN and self.should_decode(stage):
+            beams = (
+                self.hparams.num_beams
+                if stage == sb.Stage.TEST
+                else self.hparams.valid_num_beams
+            )
             hyps = self.llm.generate(
                 self.llm.build_inputs(wrapped, prompts),
-                num_beams=self.hparams.num_beams,
+                num_beams=beams,
                 max_new_tokens=self.hparams.max_new_tokens,
             )
         return {
@@ -156,6 +161,19 @@ class ListenBrain(sb.Brain):
         """Per-utterance WER file and prompt usage of the finished test set."""
         with open(self.hparams.test_wer_file, "w", encoding="utf-8") as out:
             self.wer_metric.write_stats(out)
+        summary_file = os.path.splitext(self.hparams.test_wer_file)[0] + "_summary.json"
+        with open(summary_file, "w", encoding="utf-8") as out:
+            json.dump(
+                {
+                    "WER": self.wer_metric.summarize("error_rate"),
+                    "CER": self.cer_metric.summarize("error_rate"),
+                    "utterances": len(self.wer_metric.scores),
+                    "epoch": self.hparams.epoch_counter.current,
+                    "num_beams": self.hparams.num_beams,
+                },
+                out,
+                indent=2,
+            )
         if self.prompt_adapter is not None:
             adapter = unwrap(self.prompt_adapter)
             usage_file = os.path.splitext(self.hparams.test_wer_file)[0] + "_prompt_usage.json"
@@ -222,3 +240,8 @@ class ListenBrain(sb.Brain):
         )
         llm_size = sum(p.numel() for p in llm.parameters() if not p.requires_grad)
         logger.info(format_parameter_report(parts, llm_size))
+        output_folder = getattr(self.hparams, "output_folder", None)
+        if output_folder is not None and if_main_process():
+            os.makedirs(output_folder, exist_ok=True)
+            with open(os.path.join(output_folder, "trainable_parameters.json"), "w") as out:
+                json.dump({**parts, "llm (frozen)": llm_size}, out, indent=2)

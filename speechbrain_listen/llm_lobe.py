@@ -361,6 +361,21 @@ def mean_input_embedding(llm):
     return llm.input_embeddings.weight.detach().float().mean(dim=0)
 
 
+def mean_embedding_norm(llm):
+    """Average norm of the rows of the LLM input-embedding matrix.
+
+    Arguments
+    ---------
+    llm : LLMLobe
+        The loaded LLM.
+
+    Returns
+    -------
+    float
+    """
+    return float(llm.input_embeddings.weight.detach().float().norm(dim=1).mean())
+
+
 def masked_mean(sequences):
     """Selection queries: the mean of each wrapped sequence.
 

@@ -48,7 +48,13 @@ class WindowQFormer(TrainableStateModule):
         Hidden and attention dropout inside the Q-Former.
     num_windows : int, optional
         If given, always return this many tokens per clip, padded windows
-        included, as the paper does (88 = ceil(1500 / 17)).
+        included, as the paper does (88 = 1500 // 17).
+    token_norm : float, optional
+        Initial norm of the audio tokens. By default (None) the projection
+        keeps PyTorch's initialisation, whose tokens are several times longer
+        than LLM word embeddings; giving the LLM's mean embedding norm
+        (``llm_lobe.mean_embedding_norm``) scales the projection's initial
+        weights so audio tokens start at the size of words.
 
     Example
     -------
@@ -72,6 +78,7 @@ class WindowQFormer(TrainableStateModule):
         intermediate_size=3072,
         dropout=0.1,
         num_windows=None,
+        token_norm=None,
     ):
         super().__init__()
         self.window_frames = window_frames
@@ -91,6 +98,12 @@ class WindowQFormer(TrainableStateModule):
             torch.randn(1, 1, hidden_size) * config.initializer_range
         )
         self.projection = torch.nn.Linear(hidden_size, output_size)
+        if token_norm is not None:
+            # The Q-Former output is LayerNorm'ed (unit variance per channel),
+            # so a token's expected norm is sqrt(hidden * output) * weight std.
+            std = token_norm / math.sqrt(hidden_size * output_size)
+            torch.nn.init.normal_(self.projection.weight, std=std)
+            torch.nn.init.zeros_(self.projection.bias)
 
     def windows_for(self, num_frames):
         """Number of windows that hold at least one real frame.

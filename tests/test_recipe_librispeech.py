@@ -5,6 +5,7 @@ the data folder and (for speed) sizes are overridden.
 """
 
 import os
+import json
 import pathlib
 import signal
 import subprocess
@@ -163,3 +164,31 @@ def test_killed_run_resumes_and_finishes(model_overrides, tmp_path):
     assert log.count("epoch: 1,") == 1  # epoch 1 was not trained again
     assert "epoch: 3" in log
     assert (output / "wer_test-clean.txt").exists()
+
+
+def test_small_yaml_one_debug_step(model_overrides, tmp_path):
+    """hparams/listen_small.yaml (the offline default) with tiny models: the
+    feature cache fills once per utterance and the summaries are written."""
+    overrides = [o for o in model_overrides if not o.startswith("--beats_checkpoint")]
+    out = run(
+        train_command("listen_small.yaml", overrides, tmp_path / "out")
+        + ["--debug", "--debug_batches=1", "--debug_epochs=1", "--whisper_seconds=3",
+           f"--feature_cache_dir={tmp_path / 'cache'}", "--max_new_tokens=4"],
+        cwd=tmp_path,
+    )
+    assert "pool keys" in out
+    cached = list((tmp_path / "cache").glob("*/*.pt"))
+    assert 0 < len(cached) <= 8 + 16 + 16  # one train batch, one valid, one test
+    summary = json.loads((tmp_path / "out" / "wer_test-clean_summary.json").read_text())
+    assert summary["utterances"] > 0 and summary["WER"] >= 0
+    params = json.loads((tmp_path / "out" / "trainable_parameters.json").read_text())
+    assert params["pool keys"] == params["pool values"] > 0
+
+
+def test_whisper_baseline_scores_like_the_recipe():
+    sys.path.insert(0, str(RECIPE))
+    from whisper_baseline import score
+
+    wer, cer = score([("a", "Hello, world!", "HELLO WORLD"), ("b", "the cat", "THE CAT SAT")])
+    assert wer.summarize("error_rate") == pytest.approx(100 * 1 / 5)
+    assert cer.summarize("error_rate") > 0
