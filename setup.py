@@ -29,5 +29,5 @@ setup(
         "matplotlib>=3.8",
     ],
     extras_require={"test": ["pytest>=8"]},
-    entry_points={},
+    entry_points={"console_scripts": ["listen = speechbrain_listen.cli:main"]},
 )

@@ -9,6 +9,12 @@ Modules, one concept each:
 * ``audio_encoder``: frozen Whisper (+ BEATs) features.
 * ``llm_lobe``: the frozen LLM, chat template, input assembly, decoding.
 * ``brain``: the ``sb.Brain`` shared by the recipes.
+* ``inference``: the ``Pretrained`` interface (``from_hparams``) for
+  transcription, captioning and free instructions; ``chunking``: long audio.
+* ``export``: a training run -> a small inference folder; ``cli``: ``listen``.
+* ``feature_cache``: frozen encoder features computed once, keyed by encoder.
+* ``model_pack``: offline small models from PyPI packages;
+  ``synthetic``: corpora in the LibriSpeech layout.
 * ``lr_schedule``, ``parameter_report``, ``trainable_state``,
   ``instructions``, ``text_normalization``, ``audio_loading``: the rest.
 """

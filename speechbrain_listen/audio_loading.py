@@ -9,6 +9,8 @@ Authors
  * speechbrain-listen contributors 2026
 """
 
+import os
+
 import soundfile
 import torch
 import torchaudio
@@ -48,10 +50,11 @@ def load_audio(path, sample_rate=SAMPLE_RATE):
     >>> load_audio(path).shape  # 8 kHz stereo, 1 s -> 16 kHz mono
     torch.Size([16000])
     """
+    # soundfile reports a missing file as an unclear "System error".
+    if not os.path.isfile(path):
+        raise AudioError(f"audio file not found: {path}")
     try:
         data, file_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except FileNotFoundError as err:
-        raise AudioError(f"audio file not found: {path}") from err
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as err:
         raise AudioError(f"cannot read audio file {path}: {err}") from err
     if data.shape[0] == 0:

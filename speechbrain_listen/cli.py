@@ -1,0 +1,380 @@
+"""The ``listen`` command: transcribe, caption, ask, export.
+
+::
+
+    listen transcribe MODEL_DIR AUDIO... [-o results.csv|results.jsonl]
+    listen caption    MODEL_DIR AUDIO... [-o ...]
+    listen ask        MODEL_DIR AUDIO... --instruction "Is the speaker angry?"
+    listen export     RUN_DIR MODEL_DIR            # see speechbrain_listen.export
+
+``MODEL_DIR`` is a folder written by ``listen export``. Each ``AUDIO`` is an
+audio file, a folder (every audio file below it, sorted), or a manifest:
+
+* ``.csv``: SpeechBrain style, one row per file; the path is read from the
+  first of the columns ``wav``, ``path``, ``audio``, ``file`` (or
+  ``--path-column``), the id from ``ID``/``id``, and an ``instruction``
+  column, if present, overrides ``--instruction`` for that row (so one
+  manifest can ask different questions); ``$data_root`` is replaced by
+  ``--data-root``;
+* ``.jsonl``: one JSON object per line, same fields;
+* ``.json``: SpeechBrain's ``{id: {"wav": ...}}`` mapping;
+* ``.txt`` / ``.lst``: one path per line.
+
+Relative paths in a manifest are relative to the manifest's folder.
+
+Without ``--output`` the answers are printed: the bare answer for a single
+file, ``path<TAB>answer`` lines otherwise. With ``--output FILE.csv`` or
+``FILE.jsonl`` one row per file is written (``id, path, duration, text,
+error``, plus ``prompts`` with ``--prompts``) and a progress bar runs on
+stderr. A file that cannot be used (empty, silent, corrupt, not audio) gets
+an ``error`` naming it, the other files are still processed, and the exit
+status is 1.
+
+Authors
+ * speechbrain-listen contributors 2026
+"""
+
+import argparse
+import csv
+import json
+import os
+import pathlib
+import sys
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif", ".au", ".w64")
+MANIFEST_SUFFIXES = (".csv", ".jsonl", ".json", ".txt", ".lst")
+PATH_COLUMNS = ("wav", "path", "audio", "file", "filepath")
+ID_COLUMNS = ("ID", "id", "utt_id", "key")
+OUTPUT_FIELDS = ("id", "path", "duration", "text", "error")
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be read, with the file named."""
+
+
+class Item:
+    """One audio file to process: id, path, and an optional instruction."""
+
+    __slots__ = ("id", "path", "instruction")
+
+    def __init__(self, uid, path, instruction=None):
+        self.id = uid
+        self.path = path
+        self.instruction = instruction
+
+
+def _resolve(path, base):
+    """A manifest path, relative to the manifest's folder when relative."""
+    path = os.path.expanduser(path)
+    if os.path.isabs(path):
+        return path
+    return os.path.normpath(os.path.join(base, path))
+
+
+def _row_item(row, base, manifest, number, path_column=None, data_root=None):
+    """An :class:`Item` from one manifest row (a dict)."""
+    columns = (path_column,) if path_column else PATH_COLUMNS
+    column = next((c for c in columns if c in row and row[c]), None)
+    if column is None:
+        raise ManifestError(
+            f"{manifest}: row {number} has no audio path column ({', '.join(columns)})"
+        )
+    path = str(row[column])
+    if data_root is not None:
+        path = path.replace("$data_root", data_root)
+    uid = next((str(row[c]) for c in ID_COLUMNS if c in row and row[c] not in (None, "")), None)
+    path = _resolve(path, base)
+    return Item(uid or pathlib.Path(path).stem, path, row.get("instruction") or None)
+
+
+def read_manifest(manifest, path_column=None, data_root=None):
+    """Reads the files listed in a manifest.
+
+    Arguments
+    ---------
+    manifest : str
+        ``.csv``, ``.jsonl``, ``.json``, ``.txt`` or ``.lst`` file.
+    path_column : str, optional
+        Column that holds the audio path (default: the first of
+        ``wav, path, audio, file, filepath`` present).
+    data_root : str, optional
+        Replaces ``$data_root`` in paths (SpeechBrain CSVs).
+
+    Returns
+    -------
+    list of Item
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "m.csv"), "w") as f:
+    ...     _ = f.write("ID,duration,wav\\nutt1,1.0,a.wav\\n")
+    >>> [(i.id, os.path.basename(i.path)) for i in read_manifest(os.path.join(folder, "m.csv"))]
+    [('utt1', 'a.wav')]
+    """
+    manifest = str(manifest)
+    base = os.path.dirname(os.path.abspath(manifest))
+    suffix = pathlib.Path(manifest).suffix.lower()
+    items = []
+    try:
+        with open(manifest, encoding="utf-8", newline="") as fin:
+            if suffix == ".csv":
+                rows = list(csv.DictReader(fin))
+            elif suffix == ".jsonl":
+                rows = [json.loads(line) for line in fin if line.strip()]
+            elif suffix == ".json":
+                data = json.load(fin)
+                if isinstance(data, dict):
+                    rows = [{"ID": key, **value} for key, value in data.items()]
+                else:
+                    rows = list(data)
+            else:
+                rows = [{"path": line.strip()} for line in fin if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as err:
+        raise ManifestError(f"cannot read manifest {manifest}: {err}") from err
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise ManifestError(f"{manifest}: entry {number} is not an object")
+        items.append(_row_item(row, base, manifest, number, path_column, data_root))
+    return items
+
+
+def collect_items(inputs, path_column=None, data_root=None):
+    """Expands files, folders and manifests into the files to process.
+
+    Arguments
+    ---------
+    inputs : list of str
+        Audio files, folders (searched recursively for audio suffixes) and
+        manifests (by suffix).
+    path_column, data_root : str, optional
+        See :func:`read_manifest`.
+
+    Returns
+    -------
+    list of Item
+        In the order given; a folder's files sorted by path. A missing
+        file is kept (it fails later with an error naming it).
+    """
+    items = []
+    for entry in inputs:
+        path = pathlib.Path(entry)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+            )
+            items += [Item(p.stem, str(p)) for p in files]
+        elif path.suffix.lower() in MANIFEST_SUFFIXES and path.is_file():
+            items += read_manifest(path, path_column, data_root)
+        else:
+            items.append(Item(path.stem, str(path)))
+    return items
+
+
+class ResultWriter:
+    """Writes one row per file as CSV or JSONL, flushed as it goes."""
+
+    def __init__(self, path, fmt=None, with_prompts=False):
+        self.path = path
+        self.fmt = fmt or ("jsonl" if str(path).lower().endswith((".jsonl", ".json")) else "csv")
+        self.fields = list(OUTPUT_FIELDS) + (["prompts"] if with_prompts else [])
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        self.file = open(path, "w", encoding="utf-8", newline="")
+        self.csv = None
+        if self.fmt == "csv":
+            self.csv = csv.DictWriter(self.file, fieldnames=self.fields)
+            self.csv.writeheader()
+
+    def write(self, row):
+        """Writes one result row (a dict with :data:`OUTPUT_FIELDS`)."""
+        row = {key: row.get(key) for key in self.fields}
+        if self.csv is not None:
+            if row.get("prompts") is not None:
+                row["prompts"] = json.dumps(row["prompts"])
+            self.csv.writerow({k: "" if v is None else v for k, v in row.items()})
+        else:
+            self.file.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self.file.flush()
+
+    def close(self):
+        """Closes the file."""
+        self.file.close()
+
+
+def _batches(items, size):
+    for first in range(0, len(items), size):
+        yield items[first : first + size]
+
+
+def run_inference(args):
+    """Runs ``transcribe``, ``caption`` or ``ask``; returns the exit status."""
+    from tqdm import tqdm
+
+    from speechbrain_listen.inference import ListenAudioLLM
+
+    try:
+        items = collect_items(args.audio, args.path_column, args.data_root)
+    except ManifestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if not items:
+        print("error: no audio files found in " + " ".join(args.audio), file=sys.stderr)
+        return 1
+    if args.command == "ask" and not args.instruction and any(not i.instruction for i in items):
+        print("error: 'ask' needs --instruction (or an instruction column)", file=sys.stderr)
+        return 2
+    run_opts = {"device": args.device} if args.device else None
+    model = ListenAudioLLM.from_hparams(
+        source=os.path.abspath(args.model_dir), savedir=args.savedir, run_opts=run_opts
+    )
+    default_instruction = args.instruction or {
+        "transcribe": model.hparams.asr_instruction,
+        "caption": model.hparams.caption_instruction,
+    }.get(args.command)
+    long_audio = args.long_audio or ("stitch" if args.command == "transcribe" else "error")
+    try:
+        model.decoding_options(args.beams, args.max_new_tokens, args.num_prompts)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    writer = ResultWriter(args.output, args.format, args.prompts) if args.output else None
+    show_bar = writer is not None and not args.quiet
+    bar = tqdm(total=len(items), unit="file", disable=not show_bar, file=sys.stderr)
+    failed, printed = 0, []
+    try:
+        for group in _batches(items, args.batch_size or model.default_batch_size):
+            results = model.process_files(
+                [item.path for item in group],
+                [item.instruction or default_instruction for item in group],
+                long_audio=long_audio,
+                num_beams=args.beams,
+                max_new_tokens=args.max_new_tokens,
+                num_prompts=args.num_prompts,
+                return_prompts=args.prompts,
+                batch_size=args.batch_size,
+            )
+            for item, result in zip(group, results):
+                row = {
+                    "id": item.id,
+                    "path": item.path,
+                    "duration": None if result.duration is None else round(result.duration, 3),
+                    "text": result.text,
+                    "error": result.error,
+                    "prompts": None
+                    if result.prompt_indices is None
+                    else result.prompt_indices.tolist(),
+                }
+                if not result.ok:
+                    failed += 1
+                    bar.write(f"error: {result.error}", file=sys.stderr)
+                if writer is not None:
+                    writer.write(row)
+                else:
+                    printed.append(row)
+            bar.update(len(group))
+    finally:
+        bar.close()
+        if writer is not None:
+            writer.close()
+    for row in printed:
+        if row["error"] is not None:
+            continue
+        extra = f"\t{json.dumps(row['prompts'])}" if args.prompts else ""
+        if len(items) == 1:
+            print(row["text"] + extra)
+        else:
+            print(f"{row['path']}\t{row['text']}{extra}")
+    if writer is not None and not args.quiet:
+        print(
+            f"wrote {len(items)} results ({failed} failed) to {args.output}",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+def _add_inference_parser(subparsers, name, help_text):
+    parser = subparsers.add_parser(name, help=help_text, description=help_text)
+    parser.add_argument("model_dir", help="folder written by 'listen export'")
+    parser.add_argument(
+        "audio", nargs="+", help="audio files, folders, or manifests (.csv/.jsonl/.json/.txt)"
+    )
+    parser.add_argument(
+        "--instruction",
+        required=False,
+        help="the instruction or question"
+        + (" (required)" if name == "ask" else " (overrides the default)"),
+    )
+    parser.add_argument(
+        "-o", "--output", help="write results to FILE.csv or FILE.jsonl (with a progress bar)"
+    )
+    parser.add_argument(
+        "--format", choices=("csv", "jsonl"), help="output format (default: from the suffix)"
+    )
+    parser.add_argument("--beams", type=int, help="beam size (default: the model's)")
+    parser.add_argument(
+        "--max-new-tokens", type=int, help="longest answer in tokens (default: the model's)"
+    )
+    parser.add_argument(
+        "--num-prompts", type=int, help="prompts selected per input, N (default: the model's)"
+    )
+    parser.add_argument(
+        "--prompts", action="store_true", help="also output the selected prompt indices"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, help="files decoded together (default: the model's)"
+    )
+    parser.add_argument(
+        "--long-audio",
+        choices=("stitch", "join", "error"),
+        help="audio longer than the encoder window: stitch chunk transcripts "
+        "(default for transcribe), join chunk answers, or fail (default otherwise)",
+    )
+    parser.add_argument("--path-column", help="manifest column with the audio path")
+    parser.add_argument("--data-root", help="replaces $data_root in manifest paths")
+    parser.add_argument("--device", help="e.g. cpu, cuda:0 (default: SpeechBrain's choice)")
+    parser.add_argument("--savedir", help="folder for the collected model files (default: none)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    return parser
+
+
+def build_parser():
+    """The ``listen`` argument parser."""
+    from speechbrain_listen import export
+
+    parser = argparse.ArgumentParser(
+        prog="listen", description="LiSTEN audio LLM: transcribe, caption, ask, export."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _add_inference_parser(subparsers, "transcribe", "Transcribe speech.")
+    _add_inference_parser(subparsers, "caption", "Describe the audio.")
+    _add_inference_parser(subparsers, "ask", "Answer an instruction about the audio.")
+    export.build_parser(
+        subparsers.add_parser(
+            "export",
+            help="Export a trained run as an inference folder.",
+            description="Export a trained LiSTEN run (output folder or CKPT folder) "
+            "as hyperparams.yaml + trainable weights.",
+        )
+    )
+    return parser
+
+
+def main(argv=None):
+    """Entry point of ``listen`` and ``python -m speechbrain_listen.cli``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "export":
+        from speechbrain_listen import export
+
+        return export.run(args)
+    for option in ("beams", "max_new_tokens", "num_prompts", "batch_size"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            parser.error(f"--{option.replace('_', '-')} must be >= 1")
+    return run_inference(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

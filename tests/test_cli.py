@@ -1,0 +1,120 @@
+"""The ``listen`` command line without a model: inputs, manifests, output."""
+
+import csv
+import json
+
+import pytest
+
+from speechbrain_listen import cli
+
+
+def touch(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path
+
+
+def test_csv_manifest_ids_paths_and_instructions(tmp_path):
+    manifest = tmp_path / "lists" / "test.csv"
+    manifest.parent.mkdir()
+    manifest.write_text(
+        "ID,duration,wav,instruction\n"
+        "u1,1.0,$data_root/a.flac,\n"
+        "u2,2.0,rel/b.wav,Is it raining?\n"
+        f"u3,1.5,{tmp_path / 'c.wav'},\n"
+    )
+    items = cli.read_manifest(manifest, data_root="/data")
+    assert [i.id for i in items] == ["u1", "u2", "u3"]
+    assert items[0].path == "/data/a.flac"
+    # Relative paths are relative to the manifest, not to the cwd.
+    assert items[1].path == str(tmp_path / "lists" / "rel" / "b.wav")
+    assert items[2].path == str(tmp_path / "c.wav")
+    assert [i.instruction for i in items] == [None, "Is it raining?", None]
+
+
+def test_jsonl_json_and_txt_manifests(tmp_path):
+    (tmp_path / "m.jsonl").write_text(
+        json.dumps({"id": "x", "path": "a.wav"}) + "\n\n" + json.dumps({"audio": "b.wav"}) + "\n"
+    )
+    items = cli.read_manifest(tmp_path / "m.jsonl")
+    assert [(i.id, i.path) for i in items] == [
+        ("x", str(tmp_path / "a.wav")),
+        ("b", str(tmp_path / "b.wav")),
+    ]
+    (tmp_path / "m.json").write_text(json.dumps({"utt7": {"wav": "/abs/c.wav", "duration": 1}}))
+    items = cli.read_manifest(tmp_path / "m.json")
+    assert [(i.id, i.path) for i in items] == [("utt7", "/abs/c.wav")]
+    (tmp_path / "m.txt").write_text("d.wav\n\n/abs/e.flac\n")
+    assert [i.path for i in cli.read_manifest(tmp_path / "m.txt")] == [
+        str(tmp_path / "d.wav"),
+        "/abs/e.flac",
+    ]
+
+
+def test_bad_manifests_name_the_file(tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("ID,duration,spk\nu1,1.0,s\n")
+    with pytest.raises(cli.ManifestError, match=r"m\.csv: row 1 has no audio path"):
+        cli.read_manifest(manifest)
+    assert cli.read_manifest(manifest, path_column="spk")[0].path.endswith("s")
+    broken = tmp_path / "b.jsonl"
+    broken.write_text("{not json\n")
+    with pytest.raises(cli.ManifestError, match=r"b\.jsonl"):
+        cli.read_manifest(broken)
+
+
+def test_folders_files_and_manifests_expand_in_order(tmp_path):
+    folder = tmp_path / "audio"
+    touch(folder / "b" / "2.flac")
+    touch(folder / "a" / "1.wav")
+    touch(folder / "a" / "notes.txt")  # not audio: skipped inside folders
+    (tmp_path / "list.txt").write_text("x.wav\n")
+    inputs = [str(tmp_path / "single.ogg"), str(folder), str(tmp_path / "list.txt")]
+    items = cli.collect_items(inputs)
+    assert [i.path for i in items] == [
+        str(tmp_path / "single.ogg"),  # missing: kept, it fails later with its name
+        str(folder / "a" / "1.wav"),
+        str(folder / "b" / "2.flac"),
+        str(tmp_path / "x.wav"),
+    ]
+    assert [i.id for i in items] == ["single", "1", "2", "x"]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_result_writer(tmp_path, suffix):
+    path = tmp_path / "sub" / f"out.{suffix}"
+    writer = cli.ResultWriter(path, with_prompts=True)
+    writer.write(
+        {"id": "a", "path": "a.wav", "duration": 1.5, "text": "hi, there", "prompts": [[3, 1]]}
+    )
+    writer.write({"id": "b", "path": "b.wav", "error": "audio file is empty: b.wav"})
+    writer.close()
+    if suffix == "csv":
+        with open(path, newline="") as fin:
+            rows = list(csv.DictReader(fin))
+        assert rows[0]["text"] == "hi, there" and json.loads(rows[0]["prompts"]) == [[3, 1]]
+        assert rows[1]["text"] == "" and rows[1]["error"].endswith("b.wav")
+    else:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        assert rows[0]["prompts"] == [[3, 1]] and rows[1]["text"] is None
+    assert list(rows[0]) == ["id", "path", "duration", "text", "error", "prompts"]
+
+
+def test_usage_errors_stop_before_loading_a_model(tmp_path, capsys):
+    no_model = str(tmp_path / "no_model")
+    audio = str(touch(tmp_path / "a.wav"))
+    assert cli.main(["ask", no_model, audio]) == 2
+    assert "--instruction" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        cli.main(["transcribe", no_model, audio, "--beams", "0"])
+    assert info.value.code == 2
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["transcribe", no_model, str(tmp_path / "empty")]) == 1
+    assert "no audio files" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["frobnicate"])
+
+
+def test_export_subcommand_reports_errors(tmp_path, capsys):
+    assert cli.main(["export", str(tmp_path / "missing_run"), str(tmp_path / "out")]) == 1
+    assert "no such folder" in capsys.readouterr().err

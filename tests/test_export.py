@@ -1,0 +1,177 @@
+"""The exporter: hparams pruning, checkpoint choice, and a LoRA model exported
+from a recipe hparams file + overrides (no training run needed)."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import ruamel.yaml
+import torch
+from hyperpyyaml import load_hyperpyyaml
+
+from speechbrain_listen.export import (
+    ExportError,
+    export_model,
+    find_checkpoint,
+    main,
+    model_part,
+    read_training_hparams,
+)
+from speechbrain_listen.inference import ListenAudioLLM
+
+RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "LibriSpeech"
+
+TOY = textwrap.dedent(
+    """
+    seed: 3
+    __set_seed: !apply:torch.manual_seed [!ref <seed>]
+    data_folder: !PLACEHOLDER
+    size: 4
+    shared: !new:torch.nn.Identity
+    enc: !new:torch.nn.Linear
+        in_features: !ref <size>
+        out_features: 2
+    head: !new:torch.nn.Sequential [!ref <enc>, !ref <shared>]
+    opt: !name:torch.optim.SGD
+        lr: 0.1
+    modules:
+        head: !ref <head>
+    checkpointer: !new:speechbrain.utils.checkpoints.Checkpointer
+        checkpoints_dir: !ref <data_folder>/save
+        recoverables: {head: !ref <head>}
+    """
+)
+
+
+def dump(tree):
+    import io
+
+    out = io.StringIO()
+    ruamel.yaml.YAML().dump(tree, out)
+    return out.getvalue()
+
+
+def test_model_part_keeps_what_the_modules_use(tmp_path):
+    path = tmp_path / "toy.yaml"
+    path.write_text(TOY)
+    tree = read_training_hparams(path)  # the !PLACEHOLDER is not needed
+    part = model_part(tree)
+    assert list(part) == ["shared", "enc", "head", "modules"]
+    text = dump(part)
+    assert "!ref <enc>" in text and "!ref <shared>" in text and "!ref <head>" in text
+    assert "in_features: 4" in text  # scalar references are resolved
+    built = load_hyperpyyaml(text)
+    assert built["modules"]["head"][0] is built["enc"]
+
+
+def test_a_placeholder_the_model_needs_is_an_error(tmp_path):
+    path = tmp_path / "toy.yaml"
+    toy = TOY.replace("in_features: !ref <size>", "in_features: !ref <data_folder>")
+    toy = toy.replace(
+        "head: !ref <head>\n",
+        "audio_encoder: !ref <enc>\n    connector: !ref <shared>\n    llm: !ref <head>\n",
+    )
+    path.write_text(toy)
+    save = tmp_path / "run" / "save" / "CKPT+1"
+    save.mkdir(parents=True)
+    (save / "CKPT.yaml").write_text("WER: 1.0\n")
+    (save / "head.ckpt").write_bytes(b"")
+    with pytest.raises(ExportError, match="PLACEHOLDER"):
+        export_model(save, tmp_path / "out", hparams_file=path)
+
+
+def fake_run(root, metas):
+    save = root / "save"
+    for i, meta in enumerate(metas):
+        ckpt = save / f"CKPT+2026-01-01+00-00-0{i}+00"
+        ckpt.mkdir(parents=True)
+        meta = {**meta, "unixtime": 1000.0 + i}  # the Checkpointer always writes it
+        (ckpt / "CKPT.yaml").write_text("".join(f"{k}: {v}\n" for k, v in meta.items()))
+    (root / "hyperparams.yaml").write_text("modules: {}\n")
+    return save
+
+
+def test_checkpoint_choice(tmp_path):
+    metas = [{"WER": 5.0, "acc": 1}, {"WER": 3.0, "acc": 0}, {"WER": 4.0, "acc": 2}]
+    save = fake_run(tmp_path, metas)
+    ckpt, hparams, meta = find_checkpoint(tmp_path)
+    assert ckpt.name.endswith("01+00") and meta["WER"] == 3.0
+    assert hparams == tmp_path / "hyperparams.yaml"
+    assert find_checkpoint(tmp_path, max_key="acc")[0].name.endswith("02+00")
+    assert find_checkpoint(save)[0] == ckpt  # the save folder works too
+    direct = sorted(save.glob("CKPT+*"))[0]
+    assert find_checkpoint(direct)[:2] == (direct, tmp_path / "hyperparams.yaml")
+    with pytest.raises(ExportError, match="no such folder"):
+        find_checkpoint(tmp_path / "nonexistent")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ExportError, match="no CKPT"):
+        find_checkpoint(tmp_path / "empty")
+    with pytest.raises(ExportError, match="'nope'"):
+        find_checkpoint(tmp_path, max_key="nope")
+
+
+def test_lora_model_from_recipe_hparams_and_overrides(
+    tiny_whisper_dir, tiny_beats_ckpt, tiny_llm_dir, tmp_path
+):
+    """listen_lora.yaml + overrides, weights saved by the recipe's own
+    checkpointer: the export loads the same LoRA adapters and decodes like
+    the in-memory model."""
+    overrides = {
+        "whisper_source": tiny_whisper_dir,
+        "beats_checkpoint": tiny_beats_ckpt,
+        "llm_source": tiny_llm_dir,
+        "qformer_hidden_size": 32,
+        "qformer_heads": 2,
+        "qformer_intermediate_size": 64,
+        "max_new_tokens": 5,
+        "num_beams": 2,
+        "output_folder": str(tmp_path / "run"),
+    }
+    hparams_file = RECIPE / "hparams" / "listen_lora.yaml"
+    with open(hparams_file) as fin:
+        hparams = load_hyperpyyaml(fin, {**overrides, "data_folder": str(tmp_path)})
+    with torch.no_grad():
+        for name, param in hparams["llm"].named_parameters():
+            if "lora_B" in name:  # zeros at init: make the adapters matter
+                param.normal_(std=0.5)
+    hparams["checkpointer"].save_checkpoint(meta={"WER": 50.0})
+
+    # No data_folder override: the exporter does not need the data.
+    dest = tmp_path / "exported"
+    assert main([str(tmp_path / "run"), str(dest), "--hparams", str(hparams_file)] + [
+        f"--override={k}={v}" for k, v in overrides.items()
+    ]) == 0
+    ckpts = sorted(p.name for p in dest.glob("*.ckpt"))
+    assert ckpts == ["audio_encoder.ckpt", "connector.ckpt", "llm.ckpt"]
+    info = json.loads((dest / "export_info.json").read_text())
+    assert info["checkpoint_meta"]["WER"] == 50.0
+
+    loaded = ListenAudioLLM.from_hparams(source=str(dest), savedir=str(tmp_path / "savedir"))
+    assert loaded.prompt_adapter is None
+    saved = hparams["llm"].trainable_state_dict()
+    assert saved and all("lora_" in k for k in saved)
+    state = loaded.mods.llm.state_dict()
+    assert all(torch.equal(state[k], v) for k, v in saved.items())
+
+    in_memory = ListenAudioLLM(
+        modules=hparams["modules"],
+        hparams={**dict(loaded.hparams.__dict__), "pretrainer": None},
+    )
+    torch.manual_seed(0)
+    wav = torch.randn(2, 16000) * 0.1
+    lens = torch.tensor([1.0, 0.7])
+    assert loaded.transcribe_batch(wav, lens) == in_memory.transcribe_batch(wav, lens)
+    with pytest.raises(ValueError, match="no prompt pool"):
+        loaded.transcribe_batch(wav, num_prompts=2)
+
+    # An existing destination is not overwritten by accident.
+    with pytest.raises(ExportError, match="exists"):
+        export_model(tmp_path / "run", dest, hparams_file=hparams_file, overrides=overrides)
+
+
+def test_a_misspelled_override_is_an_error(tmp_path):
+    path = tmp_path / "toy.yaml"
+    path.write_text(TOY)
+    with pytest.raises(ExportError, match="lm_source"):
+        read_training_hparams(path, {"lm_source": "/models/llm"})
