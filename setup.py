@@ -26,6 +26,7 @@ setup(
         "soundfile>=0.12",
         "sentencepiece",
         "sacrebleu>=2.4",
+        "pycocoevalcap>=1.2",
         "matplotlib>=3.8",
     ],
     extras_require={"test": ["pytest>=8"]},

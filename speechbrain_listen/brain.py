@@ -4,15 +4,25 @@ One training step: frozen encoders -> window Q-Former -> wrapped chat
 sequence -> selection query -> prompts -> frozen LLM cross-entropy, plus
 ``selection_loss_weight`` (lambda) times the prompt-selection loss. On VALID
 and TEST the same inputs (without the target) are decoded with beam search
-and scored with SpeechBrain's ``ErrorRateStats`` (WER and CER) after
-lower-casing and stripping punctuation.
+and scored by the task's scoring object (below): WER and CER for ASR,
+captioning metrics against all references for audio captioning.
 
 The recipes choose the prompt provider in hparams (``PromptPool``,
 ``SoftPrompt``, or none with LoRA inside the LLM lobe); this class does not
 care which. Expected hparams: ``selection_loss_weight``, ``num_beams``, ``valid_num_beams``,
-``max_new_tokens``, ``error_rate_computer``, ``cer_computer``,
-``lr_scheduler``, ``train_logger``, ``valid_search_interval``; modules
-``audio_encoder``, ``connector``, ``llm`` and optionally ``prompt_adapter``.
+``max_new_tokens``, ``lr_scheduler``, ``train_logger``,
+``valid_search_interval``; modules ``audio_encoder``, ``connector``, ``llm``
+and optionally ``prompt_adapter``.
+
+Scoring is chosen by the recipe too: an hparams ``scoring`` object (e.g.
+``captioning_metrics.CaptioningScoring``, which scores captions against all
+references of a clip), or, when there is none, :class:`TranscriptionScoring`
+built from ``error_rate_computer`` and ``cer_computer`` (WER and CER, the
+ASR recipes). A scoring object has ``start(stage)``, ``append(ids, hyps,
+batch)``, ``has_scores()``, ``summarize()`` (stats for the train log),
+``selection_value()``, ``write(output_file, info)``, and the attributes
+``selection_metric``, ``higher_is_better`` and ``output_hparam`` (the name
+of the hparam that the recipe sets to each test split's output file).
 
 Authors
  * speechbrain-listen contributors 2026
@@ -42,8 +52,121 @@ def unwrap(module):
     return getattr(module, "module", module)
 
 
+class TranscriptionScoring:
+    """WER and CER of decoded transcripts (the ASR recipes' scoring).
+
+    Hypotheses and ``batch.target`` are lower-cased and stripped of
+    punctuation (``words_for_scoring``) before SpeechBrain's
+    ``ErrorRateStats``. Test outputs: ``wer_<split>.txt`` (per-utterance
+    alignments, ``output_file``) and ``wer_<split>_summary.json``.
+
+    Arguments
+    ---------
+    error_rate_computer : callable
+        Returns a fresh word-level ``ErrorRateStats``.
+    cer_computer : callable
+        Returns a fresh character-level ``ErrorRateStats``.
+
+    Example
+    -------
+    >>> from types import SimpleNamespace
+    >>> from speechbrain.utils.metric_stats import ErrorRateStats
+    >>> scoring = TranscriptionScoring(
+    ...     ErrorRateStats, lambda: ErrorRateStats(split_tokens=True)
+    ... )
+    >>> scoring.start(sb.Stage.TEST)
+    >>> scoring.append(["u1"], ["Hello, world!"], SimpleNamespace(target=["HELLO THERE WORLD"]))
+    >>> round(scoring.summarize()["WER"], 2), scoring.selection_metric
+    (33.33, 'WER')
+    """
+
+    output_hparam = "test_wer_file"
+    selection_metric = "WER"
+    higher_is_better = False
+
+    def __init__(self, error_rate_computer, cer_computer):
+        self.error_rate_computer = error_rate_computer
+        self.cer_computer = cer_computer
+        self.wer_metric = None
+        self.cer_metric = None
+
+    def start(self, stage):
+        """Fresh WER and CER statistics (the same for VALID and TEST).
+
+        Arguments
+        ---------
+        stage : speechbrain.Stage
+            The stage starting.
+        """
+        self.wer_metric = self.error_rate_computer()
+        self.cer_metric = self.cer_computer()
+
+    def append(self, ids, hyps, batch):
+        """Scores hypotheses against ``batch.target``."""
+        hyp_words = [words_for_scoring(h) for h in hyps]
+        ref_words = [words_for_scoring(r) for r in batch.target]
+        self.wer_metric.append(ids, hyp_words, ref_words)
+        self.cer_metric.append(ids, hyp_words, ref_words)
+
+    def has_scores(self):
+        """Whether anything was decoded in this stage."""
+        return self.wer_metric is not None and len(self.wer_metric.scores) > 0
+
+    def summarize(self):
+        """``{"WER": ..., "CER": ...}`` in percent."""
+        return {
+            "WER": self.wer_metric.summarize("error_rate"),
+            "CER": self.cer_metric.summarize("error_rate"),
+        }
+
+    def selection_value(self):
+        """WER, or +inf when nothing was decoded."""
+        return self.wer_metric.summarize("error_rate") if self.has_scores() else math.inf
+
+    def write(self, output_file, info):
+        """Per-utterance WER file and its JSON summary.
+
+        Arguments
+        ---------
+        output_file : str
+            ``.../wer_<split>.txt``.
+        info : dict
+            Extra summary fields (epoch, beams).
+        """
+        with open(output_file, "w", encoding="utf-8") as out:
+            self.wer_metric.write_stats(out)
+        summary_file = os.path.splitext(output_file)[0] + "_summary.json"
+        with open(summary_file, "w", encoding="utf-8") as out:
+            json.dump(
+                {
+                    **self.summarize(),
+                    "utterances": len(self.wer_metric.scores),
+                    **info,
+                },
+                out,
+                indent=2,
+            )
+
+
 class ListenBrain(sb.Brain):
     """Trains and evaluates an audio LLM with a prompt pool (or a baseline)."""
+
+    @property
+    def scoring(self):
+        """The task's scoring object (hparams ``scoring``, default WER/CER)."""
+        if getattr(self, "_scoring", None) is None:
+            scoring = getattr(self.hparams, "scoring", None)
+            if scoring is None:
+                scoring = TranscriptionScoring(
+                    self.hparams.error_rate_computer, self.hparams.cer_computer
+                )
+            self._scoring = scoring
+        return self._scoring
+
+    def checkpoint_selection(self):
+        """``{"min_key": ...}`` or ``{"max_key": ...}`` for ``evaluate``."""
+        kind = "max_key" if self.scoring.higher_is_better else "min_key"
+        return {kind: self.scoring.selection_metric}
 
     @property
     def prompt_adapter(self):
@@ -114,17 +237,13 @@ class ListenBrain(sb.Brain):
             + self.hparams.selection_loss_weight * predictions["selection_loss"]
         )
         if predictions["hyps"] is not None:
-            hyp_words = [words_for_scoring(h) for h in predictions["hyps"]]
-            ref_words = [words_for_scoring(r) for r in batch.target]
-            self.wer_metric.append(batch.id, hyp_words, ref_words)
-            self.cer_metric.append(batch.id, hyp_words, ref_words)
+            self.scoring.append(batch.id, predictions["hyps"], batch)
         return loss
 
     def on_stage_start(self, stage, epoch=None):
         """Fresh metrics for VALID/TEST; a fresh usage counter for TEST."""
         if stage != sb.Stage.TRAIN:
-            self.wer_metric = self.hparams.error_rate_computer()
-            self.cer_metric = self.hparams.cer_computer()
+            self.scoring.start(stage)
         if stage == sb.Stage.TEST and self.prompt_adapter is not None:
             unwrap(self.prompt_adapter).reset_usage()
 
@@ -134,9 +253,8 @@ class ListenBrain(sb.Brain):
         if stage == sb.Stage.TRAIN:
             self.train_stats = stats
             return
-        if len(self.wer_metric.scores) > 0:
-            stats["WER"] = self.wer_metric.summarize("error_rate")
-            stats["CER"] = self.cer_metric.summarize("error_rate")
+        if self.scoring.has_scores():
+            stats.update(self.scoring.summarize())
 
         if stage == sb.Stage.VALID:
             lr = self.optimizer.param_groups[0]["lr"]
@@ -145,9 +263,10 @@ class ListenBrain(sb.Brain):
                 train_stats=self.train_stats,
                 valid_stats=stats,
             )
+            key = self.scoring.selection_metric
             self.checkpointer.save_and_keep_only(
-                meta={"WER": stats.get("WER", math.inf), "loss": stage_loss},
-                min_keys=["WER"],
+                meta={key: self.scoring.selection_value(), "loss": stage_loss},
+                **{("max_keys" if self.scoring.higher_is_better else "min_keys"): [key]},
             )
         elif stage == sb.Stage.TEST:
             self.hparams.train_logger.log_stats(
@@ -158,25 +277,23 @@ class ListenBrain(sb.Brain):
                 self.write_test_outputs()
 
     def write_test_outputs(self):
-        """Per-utterance WER file and prompt usage of the finished test set."""
-        with open(self.hparams.test_wer_file, "w", encoding="utf-8") as out:
-            self.wer_metric.write_stats(out)
-        summary_file = os.path.splitext(self.hparams.test_wer_file)[0] + "_summary.json"
-        with open(summary_file, "w", encoding="utf-8") as out:
-            json.dump(
-                {
-                    "WER": self.wer_metric.summarize("error_rate"),
-                    "CER": self.cer_metric.summarize("error_rate"),
-                    "utterances": len(self.wer_metric.scores),
-                    "epoch": self.hparams.epoch_counter.current,
-                    "num_beams": self.hparams.num_beams,
-                },
-                out,
-                indent=2,
-            )
+        """Per-item scores, their summary, and the prompt usage of the test set.
+
+        The output file is the hparam named by ``scoring.output_hparam``
+        (``test_wer_file`` for ASR, ``test_captions_file`` for captioning),
+        which the recipe sets before each test split.
+        """
+        output_file = getattr(self.hparams, self.scoring.output_hparam)
+        self.scoring.write(
+            output_file,
+            {
+                "epoch": self.hparams.epoch_counter.current,
+                "num_beams": self.hparams.num_beams,
+            },
+        )
         if self.prompt_adapter is not None:
             adapter = unwrap(self.prompt_adapter)
-            usage_file = os.path.splitext(self.hparams.test_wer_file)[0] + "_prompt_usage.json"
+            usage_file = os.path.splitext(output_file)[0] + "_prompt_usage.json"
             with open(usage_file, "w", encoding="utf-8") as out:
                 json.dump(
                     {

@@ -2,9 +2,13 @@
 
 :mod:`~speechbrain_listen.synthetic.librispeech` writes a LibriSpeech-format
 corpus of real English sentences (:mod:`~speechbrain_listen.synthetic.text`)
-read by espeak-ng voices, for the LibriSpeech recipes to train and test on::
+read by espeak-ng voices, for the LibriSpeech recipes to train and test on;
+:mod:`~speechbrain_listen.synthetic.clotho` writes a Clotho-format corpus of
+procedural sound scenes (:mod:`~speechbrain_listen.synthetic.sound_scenes`)
+with five captions each, for the Clotho recipe::
 
     python -m speechbrain_listen.synthetic.librispeech data/synthetic
+    python -m speechbrain_listen.synthetic.clotho data/synthetic
 
 The main names are importable from this package directly; they are loaded
 on first use (PEP 562), so that ``python -m
@@ -17,6 +21,13 @@ Authors
 import importlib
 
 _EXPORTS = {
+    "generate_clotho": "clotho",
+    "plan_clotho": "clotho",
+    "SoundEvent": "sound_scenes",
+    "SoundScene": "sound_scenes",
+    "caption_scene": "sound_scenes",
+    "plan_scene": "sound_scenes",
+    "render_scene": "sound_scenes",
     "DEFAULT_SPLITS": "librispeech",
     "EspeakVoice": "librispeech",
     "PlannedUtterance": "librispeech",

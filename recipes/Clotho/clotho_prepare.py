@@ -1,0 +1,337 @@
+"""Data preparation for Clotho v2.1 (audio captioning).
+
+Reads the on-disk layout of the Clotho v2.1 release (Zenodo)::
+
+    <data_folder>/clotho_captions_development.csv   # file_name, caption_1..caption_5
+    <data_folder>/clotho_captions_validation.csv
+    <data_folder>/clotho_captions_evaluation.csv
+    <data_folder>/development/<file_name>            # 44.1 kHz mono WAV, 15-30 s
+    <data_folder>/validation/<file_name>
+    <data_folder>/evaluation/<file_name>
+
+and writes one manifest per split, ``<save_folder>/<split>.csv``, with the
+columns ``ID, duration, wav, file_name, caption_1, ..., caption_5``: one row
+per clip, all five references kept. The recipe draws one of the five as the
+training target each time a clip is visited and scores every evaluation
+caption against all five.
+
+Why one row per clip (and not one row per caption): an epoch is then one
+pass over the audio, so each clip's frozen encoder features are computed or
+read once per epoch, a batch never holds the same clip twice, and the loss
+still sees every caption over the epochs (a new draw at every visit).
+
+Clotho file names are Freesound titles, with spaces, commas, quotes and
+other characters; the captions hold commas and quotes too. Everything is
+written and read with Python's ``csv`` module, so every caption survives
+the round trip. Read manifests with :func:`load_manifest`, not
+``DynamicItemDataset.from_csv``: SpeechBrain's CSV loader substitutes
+``$name`` patterns in every value (and fails on a caption with "$5").
+
+Preparation is idempotent: the options of the last successful run and the
+size and modification time of each captions CSV are recorded next to the
+manifests; a repeated call with the same options and unchanged CSVs returns
+at once.
+
+Run as a script::
+
+    python clotho_prepare.py DATA_FOLDER SAVE_FOLDER
+
+Authors
+ * speechbrain-listen contributors 2026
+"""
+
+import argparse
+import csv
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import soundfile
+from speechbrain.utils.logger import get_logger
+
+logger = get_logger(__name__)
+
+SPLITS = ("development", "validation", "evaluation")
+NUM_CAPTIONS = 5
+CAPTION_COLUMNS = tuple(f"caption_{n}" for n in range(1, NUM_CAPTIONS + 1))
+CSV_HEADER = ("ID", "duration", "wav", "file_name") + CAPTION_COLUMNS
+OPTS_FILE = "clotho_prepare_opts.json"
+
+
+def captions_csv_name(split):
+    """The captions file of a split in the Clotho release.
+
+    Example
+    -------
+    >>> captions_csv_name("evaluation")
+    'clotho_captions_evaluation.csv'
+    """
+    return f"clotho_captions_{split}.csv"
+
+
+def prepare_clotho(data_folder, save_folder, splits=SPLITS, skip_prep=False):
+    """Writes one manifest per requested Clotho split.
+
+    Arguments
+    ---------
+    data_folder : str or os.PathLike
+        Folder holding ``clotho_captions_<split>.csv`` and the ``<split>/``
+        audio folders.
+    save_folder : str or os.PathLike
+        Where ``<split>.csv`` and the options record are written (created
+        if missing).
+    splits : str or sequence of str
+        Split names, among ``development``, ``validation``, ``evaluation``
+        (any name with a captions CSV and an audio folder works).
+    skip_prep : bool
+        If True, do nothing and return an empty dict.
+
+    Returns
+    -------
+    dict
+        Split name -> ``pathlib.Path`` of its manifest.
+
+    Raises
+    ------
+    FileNotFoundError
+        A missing data folder, captions CSV, audio folder or audio file
+        (the message names it).
+    ValueError
+        A captions CSV without a needed column, with an empty caption, or
+        with a file name listed twice (the message names file and row).
+
+    Example
+    -------
+    >>> csvs = prepare_clotho("/data/clotho", "results/prepare")  # doctest: +SKIP
+    >>> sorted(csvs)  # doctest: +SKIP
+    ['development', 'evaluation', 'validation']
+    """
+    if skip_prep:
+        return {}
+    splits = [splits] if isinstance(splits, str) else list(dict.fromkeys(splits))
+    data_folder = Path(os.path.abspath(data_folder))
+    save_folder = Path(os.path.abspath(save_folder))
+    csv_files = {split: save_folder / f"{split}.csv" for split in splits}
+    opts_file = save_folder / OPTS_FILE
+
+    if not data_folder.is_dir():
+        raise FileNotFoundError(f"Clotho data folder not found: {data_folder}")
+    for split in splits:
+        captions = data_folder / captions_csv_name(split)
+        if not captions.is_file():
+            raise FileNotFoundError(
+                f"Clotho captions file for split '{split}' not found: {captions}"
+            )
+        if not (data_folder / split).is_dir():
+            raise FileNotFoundError(
+                f"Clotho audio folder for split '{split}' not found: {data_folder / split}"
+            )
+
+    opts = {
+        "data_folder": str(data_folder),
+        "splits": splits,
+        # A replaced captions file (e.g. a corrected release) is re-read.
+        "captions": {
+            split: _file_signature(data_folder / captions_csv_name(split)) for split in splits
+        },
+    }
+    if _already_done(csv_files, opts_file, opts):
+        logger.info("Clotho preparation already done in %s, skipping.", save_folder)
+        return csv_files
+
+    save_folder.mkdir(parents=True, exist_ok=True)
+    # Drop the old record first, so that a crash half-way can never leave a
+    # record that matches manifests built from other options.
+    if opts_file.exists():
+        opts_file.unlink()
+    for split in splits:
+        rows = _scan_split(data_folder, split)
+        _atomic_write(csv_files[split], lambda out, rows=rows: _write_rows(out, rows), newline="")
+        hours = sum(row[1] for row in rows) / 3600
+        logger.info("%s: %d clips, %.2f hours -> %s", split, len(rows), hours, csv_files[split])
+    _atomic_write(opts_file, lambda out: out.write(json.dumps(opts, indent=2) + "\n"))
+    return csv_files
+
+
+def read_captions_csv(path):
+    """Reads a ``clotho_captions_<split>.csv`` into (file name, captions) pairs.
+
+    Arguments
+    ---------
+    path : str or os.PathLike
+        The captions CSV.
+
+    Returns
+    -------
+    list of (str, list of str)
+        File name and its five captions (surrounding whitespace removed),
+        in file order.
+
+    Raises
+    ------
+    ValueError
+        A missing column, an empty caption or a repeated file name.
+
+    Example
+    -------
+    >>> path = getfixture("tmp_path") / "c.csv"
+    >>> _ = path.write_text(
+    ...     'file_name,caption_1,caption_2,caption_3,caption_4,caption_5\\n'
+    ...     'a b.wav,"One, ""quoted"".",Two.,Three.,Four.,Five.\\n',
+    ...     encoding="utf-8",
+    ... )
+    >>> read_captions_csv(path)
+    [('a b.wav', ['One, "quoted".', 'Two.', 'Three.', 'Four.', 'Five.'])]
+    """
+    path = Path(path)
+    # utf-8-sig: a byte-order mark (spreadsheet exports) is not a column name.
+    with open(path, encoding="utf-8-sig", newline="") as fin:
+        reader = csv.DictReader(fin)
+        columns = [name.strip() for name in (reader.fieldnames or [])]
+        missing = [c for c in ("file_name",) + CAPTION_COLUMNS if c not in columns]
+        if missing:
+            raise ValueError(
+                f"{path} lacks column(s) {', '.join(missing)} (found: {columns}); "
+                f"a Clotho captions file has file_name, {', '.join(CAPTION_COLUMNS)}"
+            )
+        reader.fieldnames = columns
+        rows, seen = [], set()
+        # Line 1 is the header.
+        for line, row in enumerate(reader, start=2):
+            file_name = (row["file_name"] or "").strip()
+            if not file_name:
+                raise ValueError(f"{path}, row {line}: empty file_name")
+            if file_name in seen:
+                raise ValueError(f"{path}, row {line}: file_name {file_name!r} listed twice")
+            seen.add(file_name)
+            captions = []
+            for column in CAPTION_COLUMNS:
+                caption = (row[column] or "").strip()
+                if not caption:
+                    raise ValueError(
+                        f"{path}, row {line} ({file_name!r}): empty {column}"
+                    )
+                captions.append(caption)
+            rows.append((file_name, captions))
+    return rows
+
+
+def load_manifest(csv_file):
+    """Reads a manifest into the dict that ``DynamicItemDataset`` takes.
+
+    Every value is kept verbatim (no ``$`` substitution), ``duration`` is a
+    float, and ``references`` holds the captions as a list.
+
+    Arguments
+    ---------
+    csv_file : str or os.PathLike
+        A manifest written by :func:`prepare_clotho`.
+
+    Returns
+    -------
+    dict
+        ID -> ``{"duration", "wav", "file_name", "caption_1".., "references"}``.
+
+    Example
+    -------
+    >>> path = getfixture("tmp_path") / "m.csv"
+    >>> with open(path, "w", newline="", encoding="utf-8") as out:
+    ...     _write_rows(out, [("dev/x", 1.5, "/x.wav", "x.wav", "A $5 bill.", "b", "c", "d", "e")])
+    >>> load_manifest(path)["dev/x"]["references"][0]
+    'A $5 bill.'
+    """
+    data = {}
+    with open(csv_file, encoding="utf-8", newline="") as fin:
+        for row in csv.DictReader(fin):
+            uid = row.pop("ID")
+            if uid in data:
+                raise ValueError(f"{csv_file}: duplicate ID {uid!r}")
+            row["duration"] = float(row["duration"])
+            row["references"] = [row[c] for c in CAPTION_COLUMNS if row.get(c)]
+            data[uid] = row
+    return data
+
+
+def _scan_split(data_folder, split):
+    """Manifest rows ``(ID, duration, wav, file_name, caption_1..5)`` of a split."""
+    captions_file = data_folder / captions_csv_name(split)
+    audio_folder = data_folder / split
+    rows = []
+    for file_name, captions in read_captions_csv(captions_file):
+        wav = audio_folder / file_name
+        if not wav.is_file():
+            raise FileNotFoundError(
+                f"Audio file {wav} not found for '{file_name}' listed in {captions_file}"
+            )
+        duration = soundfile.info(str(wav)).duration
+        # The split in the ID keeps IDs (and feature-cache entries) distinct
+        # even if two splits hold clips of the same name.
+        uid = f"{split}/{os.path.splitext(file_name)[0]}"
+        rows.append((uid, duration, str(wav), file_name, *captions))
+    listed = {row[3] for row in rows}
+    unlisted = [p.name for p in audio_folder.iterdir() if p.is_file() and p.name not in listed]
+    if unlisted:
+        logger.warning(
+            "%d audio file(s) in %s have no captions and are left out (e.g. %s)",
+            len(unlisted),
+            audio_folder,
+            sorted(unlisted)[0],
+        )
+    return sorted(rows)
+
+
+def _write_rows(out, rows):
+    """Writes the header and the rows of a manifest to an open text file."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(rows)
+
+
+def _file_signature(path):
+    """Size and modification time: enough to notice a replaced file."""
+    stat = os.stat(path)
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _already_done(csv_files, opts_file, opts):
+    """True when every manifest exists and the record matches ``opts``."""
+    if not opts_file.is_file() or not all(p.is_file() for p in csv_files.values()):
+        return False
+    try:
+        with open(opts_file, encoding="utf-8") as fin:
+            return json.load(fin) == opts
+    except (OSError, ValueError):
+        return False
+
+
+def _atomic_write(path, write_fn, newline=None):
+    """Calls ``write_fn`` on a temporary file next to ``path``, then renames it.
+
+    An interrupted run never leaves a truncated manifest behind.
+    """
+    fd, tmp_path = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "w", encoding="utf-8", newline=newline) as out:
+            write_fn(out)
+        os.replace(tmp_path, path)
+    except BaseException:
+        if os.path.exists(tmp_path):
+            os.remove(tmp_path)
+        raise
+
+
+def main(argv=None):
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="Write Clotho manifests (one per split).")
+    parser.add_argument("data_folder", help="Clotho v2.1 folder (captions CSVs + audio folders)")
+    parser.add_argument("save_folder", help="where to write <split>.csv")
+    parser.add_argument("--splits", nargs="+", default=list(SPLITS), help="default: %(default)s")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    prepare_clotho(args.data_folder, args.save_folder, args.splits)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""LiSTEN on Clotho v2.1 audio captioning.
+
+The same model as the LibriSpeech recipe (frozen Whisper (+ BEATs)
+encoders, a window-level Q-Former, a frozen LLM adapted by a dynamic prompt
+pool) and the library's ``ListenBrain``; only the data and the scoring
+differ. Trains on ``development`` (a random one of each clip's five
+captions at every visit, a random captioning instruction per example),
+validates on ``validation`` and tests on ``evaluation`` with the fixed
+instruction "Please describe the audio.", scoring every caption against
+all five references (BLEU-1..4, METEOR, ROUGE-L, CIDEr-D, SPICE, SPIDEr via
+pycocoevalcap). Per test split it writes ``captions_<split>.csv`` (one row
+per clip: hypothesis, references, scores), ``captions_<split>.txt``,
+``captions_<split>_summary.json`` and ``captions_<split>_prompt_usage.json``.
+
+To run::
+
+    python train.py hparams/listen.yaml --data_folder=/path/to/clotho
+
+Authors
+ * speechbrain-listen contributors 2026
+"""
+
+import os
+import sys
+
+import speechbrain as sb
+import torch
+from hyperpyyaml import load_hyperpyyaml
+from speechbrain.dataio.sampler import DynamicBatchSampler
+from speechbrain.utils.distributed import run_on_main
+
+from speechbrain_listen.audio_loading import load_audio
+from speechbrain_listen.brain import ListenBrain
+from speechbrain_listen.instructions import random_instruction
+
+
+def dataio_prepare(hparams):
+    """Builds the train, valid and test datasets and their pipelines.
+
+    Training clips shorter than ``min_duration`` are left out; validation
+    and test keep every clip (a test set is scored whole). Audio longer
+    than ``max_duration`` (the Whisper window) is cut to it.
+
+    Returns
+    -------
+    train_data, valid_data : DynamicItemDataset
+    test_datasets : dict
+        Test split name -> DynamicItemDataset.
+    """
+    from clotho_prepare import load_manifest
+
+    save = hparams["save_folder"]
+
+    def load(splits, train):
+        data = {}
+        for split in splits:
+            data.update(load_manifest(os.path.join(save, split + ".csv")))
+        dataset = sb.dataio.dataset.DynamicItemDataset(data)
+        if train:
+            sorting = hparams["sorting"]
+            return dataset.filtered_sorted(
+                sort_key="duration" if sorting != "random" else None,
+                reverse=sorting == "descending",
+                key_min_value={"duration": hparams["min_duration"]},
+            )
+        return dataset.filtered_sorted(sort_key="duration")
+
+    train_data = load(hparams["train_splits"], train=True)
+    valid_data = load(hparams["valid_splits"], train=False)
+    test_datasets = {split: load([split], train=False) for split in hparams["test_splits"]}
+    eval_sets = [valid_data] + list(test_datasets.values())
+
+    sample_rate = hparams["sample_rate"]
+    max_samples = int(hparams["max_duration"] * sample_rate)
+
+    @sb.utils.data_pipeline.takes("wav")
+    @sb.utils.data_pipeline.provides("sig")
+    def audio_pipeline(wav):
+        return load_audio(wav, sample_rate)[:max_samples]
+
+    @sb.utils.data_pipeline.takes("references")
+    @sb.utils.data_pipeline.provides("target")
+    def train_target_pipeline(references):
+        # A new draw among the five captions at every visit of the clip.
+        return references[int(torch.randint(len(references), ()).item())]
+
+    @sb.utils.data_pipeline.takes("references")
+    @sb.utils.data_pipeline.provides("target")
+    def eval_target_pipeline(references):
+        # A fixed caption, so the validation loss is comparable across
+        # epochs; decoded captions are scored against all references.
+        return references[0]
+
+    train_instructions = hparams["train_instructions"]
+    test_instruction = hparams["test_instruction"]
+
+    @sb.utils.data_pipeline.provides("instruction")
+    def train_instruction_pipeline():
+        return random_instruction(train_instructions)
+
+    @sb.utils.data_pipeline.provides("instruction")
+    def test_instruction_pipeline():
+        return test_instruction
+
+    datasets = [train_data] + eval_sets
+    sb.dataio.dataset.add_dynamic_item(datasets, audio_pipeline)
+    sb.dataio.dataset.add_dynamic_item([train_data], train_target_pipeline)
+    sb.dataio.dataset.add_dynamic_item(eval_sets, eval_target_pipeline)
+    sb.dataio.dataset.add_dynamic_item([train_data], train_instruction_pipeline)
+    sb.dataio.dataset.add_dynamic_item(eval_sets, test_instruction_pipeline)
+    sb.dataio.dataset.set_output_keys([train_data], ["id", "sig", "target", "instruction"])
+    sb.dataio.dataset.set_output_keys(
+        eval_sets, ["id", "sig", "target", "instruction", "references"]
+    )
+    return train_data, valid_data, test_datasets
+
+
+def train_loader_options(hparams, train_data):
+    """Dataloader options for training: fixed batches or dynamic batching."""
+    if not hparams["dynamic_batching"]:
+        options = dict(hparams["train_dataloader_opts"])
+        if hparams["sorting"] != "random":
+            options["shuffle"] = False
+        return options
+    sampler = DynamicBatchSampler(
+        train_data,
+        length_func=lambda example: example["duration"],
+        **hparams["dynamic_batch_sampler_train"],
+    )
+    return {
+        "batch_sampler": sampler,
+        "num_workers": hparams["train_dataloader_opts"].get("num_workers", 0),
+    }
+
+
+def main(argv):
+    """Prepares data, trains, and tests on every test split."""
+    hparams_file, run_opts, overrides = sb.parse_arguments(argv)
+    with open(hparams_file, encoding="utf-8") as fin:
+        hparams = load_hyperpyyaml(fin, overrides)
+
+    sb.utils.distributed.ddp_init_group(run_opts)
+    sb.create_experiment_directory(
+        experiment_directory=hparams["output_folder"],
+        hyperparams_to_save=hparams_file,
+        overrides=overrides,
+    )
+
+    from clotho_prepare import prepare_clotho
+
+    splits = hparams["train_splits"] + hparams["valid_splits"] + hparams["test_splits"]
+    run_on_main(
+        prepare_clotho,
+        kwargs={
+            "data_folder": hparams["data_folder"],
+            "save_folder": hparams["save_folder"],
+            "splits": splits,
+            "skip_prep": hparams["skip_prep"],
+        },
+    )
+    train_data, valid_data, test_datasets = dataio_prepare(hparams)
+
+    brain = ListenBrain(
+        modules=hparams["modules"],
+        opt_class=hparams["opt_class"],
+        hparams=hparams,
+        run_opts=run_opts,
+        checkpointer=hparams["checkpointer"],
+    )
+    brain.fit(
+        brain.hparams.epoch_counter,
+        train_data,
+        valid_data,
+        train_loader_kwargs=train_loader_options(hparams, train_data),
+        valid_loader_kwargs=hparams["valid_dataloader_opts"],
+    )
+    for split, test_data in test_datasets.items():
+        brain.hparams.test_captions_file = os.path.join(
+            hparams["output_folder"], f"captions_{split}.csv"
+        )
+        brain.evaluate(
+            test_data,
+            test_loader_kwargs=hparams["test_dataloader_opts"],
+            **brain.checkpoint_selection(),
+        )
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main(sys.argv[1:])
