@@ -37,7 +37,7 @@ import speechbrain as sb
 from speechbrain.utils.distributed import if_main_process
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.llm_lobe import masked_mean
+from speechbrain_listen.audio_prompting import prompt_audio
 from speechbrain_listen.parameter_report import (
     format_parameter_report,
     trainable_parameter_parts,
@@ -189,17 +189,16 @@ class ListenBrain(sb.Brain):
         """
         batch = batch.to(self.device)
         wavs, wav_lens = batch.sig
-        feats, feat_lens = self.modules.audio_encoder(wavs, wav_lens, ids=batch.id)
-        tokens, token_lens = self.modules.connector(feats, feat_lens)
-        counts = (token_lens * tokens.shape[1]).round().long()
-        wrapped = self.llm.wrap_audio(tokens, counts, batch.instruction)
-
-        prompts, indices = None, None
-        selection_loss = tokens.new_zeros(())
-        if self.prompt_adapter is not None:
-            selection = self.prompt_adapter(masked_mean(wrapped))
-            prompts, indices = selection.prompts, selection.indices
-            selection_loss = selection.selection_loss
+        wrapped, prompts, indices, selection_loss = prompt_audio(
+            self.modules.audio_encoder,
+            self.modules.connector,
+            self.prompt_adapter,
+            self.llm,
+            wavs,
+            wav_lens,
+            batch.instruction,
+            ids=batch.id,
+        )
 
         inputs = self.llm.build_inputs(wrapped, prompts, batch.target)
         ce = self.modules.llm(inputs)

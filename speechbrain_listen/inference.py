@@ -46,7 +46,7 @@ from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.audio_loading import SAMPLE_RATE, AudioError, load_audio
 from speechbrain_listen.chunking import plan_chunks, stitch_transcripts
-from speechbrain_listen.llm_lobe import masked_mean
+from speechbrain_listen.audio_prompting import prompt_audio
 from speechbrain_listen.trainable_state import TrainableStateModule
 
 logger = get_logger(__name__)
@@ -626,14 +626,17 @@ class ListenAudioLLM(Pretrained):
         wavs = torch.nn.utils.rnn.pad_sequence(segments, batch_first=True).to(self.device)
         wav_lens = (lengths / lengths.max()).to(self.device)
         with self.inference_ctx:
-            feats, feat_lens = self.mods.audio_encoder(wavs, wav_lens)
-            tokens, token_lens = self.mods.connector(feats, feat_lens)
-            counts = (token_lens * tokens.shape[1]).round().long()
-            wrapped = self.llm.wrap_audio(tokens, counts, instructions)
-            prompts, indices = None, None
-            if self.prompt_adapter is not None:
-                selection = self.prompt_adapter(masked_mean(wrapped), num_prompts=num_prompts)
-                prompts, indices = selection.prompts, selection.indices.cpu()
+            wrapped, prompts, indices, _ = prompt_audio(
+                self.mods.audio_encoder,
+                self.mods.connector,
+                self.prompt_adapter,
+                self.llm,
+                wavs,
+                wav_lens,
+                instructions,
+                num_prompts=num_prompts,
+            )
+            indices = None if indices is None else indices.cpu()
             texts = self.llm.generate(
                 self.llm.build_inputs(wrapped, prompts),
                 num_beams=num_beams,

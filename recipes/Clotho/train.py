@@ -27,12 +27,11 @@ import sys
 import speechbrain as sb
 import torch
 from hyperpyyaml import load_hyperpyyaml
-from speechbrain.dataio.sampler import DynamicBatchSampler
 from speechbrain.utils.distributed import run_on_main
 
 from speechbrain_listen.audio_loading import load_audio
 from speechbrain_listen.brain import ListenBrain
-from speechbrain_listen.instructions import random_instruction
+from speechbrain_listen.data_pipelines import add_instruction_items, train_loader_options
 
 
 def dataio_prepare(hparams):
@@ -92,46 +91,19 @@ def dataio_prepare(hparams):
         # epochs; decoded captions are scored against all references.
         return references[0]
 
-    train_instructions = hparams["train_instructions"]
-    test_instruction = hparams["test_instruction"]
-
-    @sb.utils.data_pipeline.provides("instruction")
-    def train_instruction_pipeline():
-        return random_instruction(train_instructions)
-
-    @sb.utils.data_pipeline.provides("instruction")
-    def test_instruction_pipeline():
-        return test_instruction
 
     datasets = [train_data] + eval_sets
     sb.dataio.dataset.add_dynamic_item(datasets, audio_pipeline)
     sb.dataio.dataset.add_dynamic_item([train_data], train_target_pipeline)
     sb.dataio.dataset.add_dynamic_item(eval_sets, eval_target_pipeline)
-    sb.dataio.dataset.add_dynamic_item([train_data], train_instruction_pipeline)
-    sb.dataio.dataset.add_dynamic_item(eval_sets, test_instruction_pipeline)
+    add_instruction_items(
+        [train_data], eval_sets, hparams["train_instructions"], hparams["test_instruction"]
+    )
     sb.dataio.dataset.set_output_keys([train_data], ["id", "sig", "target", "instruction"])
     sb.dataio.dataset.set_output_keys(
         eval_sets, ["id", "sig", "target", "instruction", "references"]
     )
     return train_data, valid_data, test_datasets
-
-
-def train_loader_options(hparams, train_data):
-    """Dataloader options for training: fixed batches or dynamic batching."""
-    if not hparams["dynamic_batching"]:
-        options = dict(hparams["train_dataloader_opts"])
-        if hparams["sorting"] != "random":
-            options["shuffle"] = False
-        return options
-    sampler = DynamicBatchSampler(
-        train_data,
-        length_func=lambda example: example["duration"],
-        **hparams["dynamic_batch_sampler_train"],
-    )
-    return {
-        "batch_sampler": sampler,
-        "num_workers": hparams["train_dataloader_opts"].get("num_workers", 0),
-    }
 
 
 def main(argv):
