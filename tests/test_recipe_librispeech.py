@@ -91,14 +91,18 @@ def checkpoint_keys(save_folder):
 
 def test_paper_yaml_one_debug_step(model_overrides, tmp_path):
     """hparams/listen.yaml as the paper would run it, models swapped only."""
-    out = run(
-        train_command("listen.yaml", model_overrides, tmp_path / "out")
-        + ["--debug", "--debug_batches=1", "--debug_epochs=1"],
-        cwd=tmp_path,
-    )
+    command = [
+        sys.executable,
+        str(RECIPE / "train.py"),
+        str(RECIPE / "hparams" / "listen.yaml"),
+        *model_overrides,
+        "--debug", "--debug_batches=1", "--debug_epochs=1",
+    ]
+    out = run(command, cwd=tmp_path)  # relative output folder: results/listen/42
     assert "pool keys" in out and "12,800" in out  # 400 keys x tiny width 32
-    assert (tmp_path / "out" / "wer_test-clean.txt").exists()
-    assert (tmp_path / "out" / "wer_test-other.txt").exists()
+    output = tmp_path / "results" / "listen" / "42"
+    assert (output / "wer_test-clean.txt").exists()
+    assert (output / "wer_test-other.txt").exists()
 
 
 @pytest.mark.parametrize(
