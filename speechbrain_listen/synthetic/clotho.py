@@ -61,6 +61,7 @@ from pathlib import Path
 
 import soundfile
 
+from speechbrain_listen.synthetic.records import read_record
 from speechbrain_listen.synthetic.sound_scenes import (
     caption_scene,
     plan_scene,
@@ -287,12 +288,7 @@ def corpus_info(corpus):
     >>> corpus_info("/nonexistent") is None
     True
     """
-    try:
-        with open(Path(corpus) / MARKER_FILE, encoding="utf-8") as fin:
-            info = json.load(fin)
-    except (OSError, ValueError):
-        return None
-    return info if isinstance(info, dict) else None
+    return read_record(Path(corpus) / MARKER_FILE)
 
 
 def _write_clip(path, scene, sample_rate):

@@ -70,6 +70,7 @@ from pathlib import Path
 import soundfile
 from tqdm import tqdm
 
+from speechbrain_listen.synthetic.records import read_record
 from speechbrain_listen.synthetic.text import (
     python_docs_sentences,
     source_fingerprint,
@@ -570,12 +571,7 @@ def corpus_info(corpus):
     >>> corpus_info("/nonexistent") is None
     True
     """
-    try:
-        with open(Path(corpus) / MARKER_FILE, encoding="utf-8") as fin:
-            info = json.load(fin)
-    except (OSError, ValueError):
-        return None
-    return info if isinstance(info, dict) else None
+    return read_record(Path(corpus) / MARKER_FILE)
 
 
 def synthesize(text, voice, path, sample_rate=SAMPLE_RATE):
