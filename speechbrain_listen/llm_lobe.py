@@ -292,6 +292,11 @@ class LLMLobe(TrainableStateModule):
     def forward(self, inputs):
         """Cross-entropy of the targets (mean over target tokens).
 
+        Left padding puts every target at the end of its row, so only the
+        last positions need logits: the LM head (a fifth of SmolLM2-135M's
+        compute over a whole sequence) runs on those alone, and no KV cache
+        is built. The loss equals the model's own ``labels=`` loss.
+
         Arguments
         ---------
         inputs : LLMInputs
@@ -302,12 +307,22 @@ class LLMLobe(TrainableStateModule):
         torch.Tensor
             Scalar loss.
         """
-        out = self.model(
+        labels = inputs.labels
+        is_target = (labels != IGNORE_INDEX).any(dim=0)
+        first_target = int(is_target.float().argmax())
+        # One more position than the targets: the one that predicts the first.
+        keep = max(labels.shape[1] - first_target + 1, 2)
+        logits = self.model(
             inputs_embeds=inputs.embeds,
             attention_mask=inputs.attention_mask,
-            labels=inputs.labels,
+            logits_to_keep=keep,
+            use_cache=False,
+        ).logits
+        return torch.nn.functional.cross_entropy(
+            logits[:, :-1].float().flatten(0, 1),
+            labels[:, -keep + 1 :].flatten(),
+            ignore_index=IGNORE_INDEX,
         )
-        return out.loss
 
     @torch.no_grad()
     def generate(self, inputs, num_beams=4, max_new_tokens=150):
