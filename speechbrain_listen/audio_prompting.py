@@ -30,12 +30,18 @@ class PromptedAudio(NamedTuple):
         ``[batch, N]`` their pool indices.
     selection_loss : torch.Tensor
         Scalar (zero without a prompt pool).
+    audio_tokens : torch.Tensor
+        ``[batch, windows, llm_dim]`` connector output (for auxiliary losses).
+    audio_counts : torch.Tensor
+        ``[batch]`` real audio tokens per example.
     """
 
     wrapped: List[torch.Tensor]
     prompts: Optional[torch.Tensor]
     indices: Optional[torch.Tensor]
     selection_loss: torch.Tensor
+    audio_tokens: torch.Tensor
+    audio_counts: torch.Tensor
 
 
 def prompt_audio(
@@ -78,9 +84,14 @@ def prompt_audio(
     counts = (token_lens * tokens.shape[1]).round().long()
     wrapped = llm.wrap_audio(tokens, counts, instructions)
     if prompt_adapter is None:
-        return PromptedAudio(wrapped, None, None, tokens.new_zeros(()))
+        return PromptedAudio(wrapped, None, None, tokens.new_zeros(()), tokens, counts)
     kwargs = {} if num_prompts is None else {"num_prompts": num_prompts}
     selection = prompt_adapter(masked_mean(wrapped), **kwargs)
     return PromptedAudio(
-        wrapped, selection.prompts, selection.indices, selection.selection_loss
+        wrapped,
+        selection.prompts,
+        selection.indices,
+        selection.selection_loss,
+        tokens,
+        counts,
     )

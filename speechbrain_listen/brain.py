@@ -12,7 +12,8 @@ The recipes choose the prompt provider in hparams (``PromptPool``,
 care which. Expected hparams: ``selection_loss_weight``, ``num_beams``, ``valid_num_beams``,
 ``max_new_tokens``, ``lr_scheduler``, ``train_logger``,
 ``valid_search_interval``; modules ``audio_encoder``, ``connector``, ``llm``
-and optionally ``prompt_adapter``.
+and optionally ``prompt_adapter`` and ``token_alignment`` (the auxiliary CTC
+of ``token_alignment.py``, weighted by ``alignment_loss_weight``).
 
 Scoring is chosen by the recipe too: an hparams ``scoring`` object (e.g.
 ``captioning_metrics.CaptioningScoring``, which scores captions against all
@@ -174,6 +175,11 @@ class ListenBrain(sb.Brain):
         return self.modules["prompt_adapter"] if "prompt_adapter" in self.modules else None
 
     @property
+    def token_alignment(self):
+        """The auxiliary token-alignment module, or None (the paper's setting)."""
+        return self.modules["token_alignment"] if "token_alignment" in self.modules else None
+
+    @property
     def llm(self):
         """The LLM lobe, outside any DDP wrapper (for non-forward calls)."""
         return unwrap(self.modules.llm)
@@ -184,12 +190,14 @@ class ListenBrain(sb.Brain):
         Returns
         -------
         dict
-            ``ce`` and ``selection_loss`` scalars, ``hyps`` (list of str or
-            None) and ``indices`` (selected prompt indices or None).
+            ``ce`` and ``selection_loss`` scalars, ``alignment_loss`` (a
+            scalar in training with ``token_alignment``, else None), ``hyps``
+            (list of str or None) and ``indices`` (selected prompt indices or
+            None).
         """
         batch = batch.to(self.device)
         wavs, wav_lens = batch.sig
-        wrapped, prompts, indices, selection_loss = prompt_audio(
+        prompted = prompt_audio(
             self.modules.audio_encoder,
             self.modules.connector,
             self.prompt_adapter,
@@ -199,9 +207,25 @@ class ListenBrain(sb.Brain):
             batch.instruction,
             ids=batch.id,
         )
+        wrapped, prompts = prompted.wrapped, prompted.prompts
 
         inputs = self.llm.build_inputs(wrapped, prompts, batch.target)
         ce = self.modules.llm(inputs)
+
+        alignment_loss = None
+        if (
+            stage == sb.Stage.TRAIN
+            and self.token_alignment is not None
+            and self.hparams.alignment_loss_weight > 0
+        ):
+            # Training only: valid loss stays CE + lambda * L_sel, comparable
+            # across runs with and without the alignment loss.
+            alignment_loss = self.modules.token_alignment(
+                prompted.audio_tokens,
+                prompted.audio_counts,
+                self.llm.input_embeddings.weight,
+                [self.llm.target_ids(text)[:-1] for text in batch.target],
+            )
 
         hyps = None
         if stage != sb.Stage.TRAIN and self.should_decode(stage):
@@ -217,9 +241,10 @@ class ListenBrain(sb.Brain):
             )
         return {
             "ce": ce,
-            "selection_loss": selection_loss,
+            "selection_loss": prompted.selection_loss,
+            "alignment_loss": alignment_loss,
             "hyps": hyps,
-            "indices": indices,
+            "indices": prompted.indices,
         }
 
     def should_decode(self, stage):
@@ -230,17 +255,34 @@ class ListenBrain(sb.Brain):
         return epoch % self.hparams.valid_search_interval == 0
 
     def compute_objectives(self, predictions, batch, stage):
-        """Cross-entropy + lambda * selection loss; scores decoded text."""
+        """Cross-entropy + lambda * selection loss (+ the weighted alignment
+        loss in training, if any); scores decoded text."""
         loss = (
             predictions["ce"]
             + self.hparams.selection_loss_weight * predictions["selection_loss"]
         )
+        if stage == sb.Stage.TRAIN:
+            self.track_loss_part("ce", predictions["ce"])
+        if predictions["alignment_loss"] is not None:
+            self.track_loss_part("alignment", predictions["alignment_loss"])
+            loss = loss + self.hparams.alignment_loss_weight * predictions["alignment_loss"]
         if predictions["hyps"] is not None:
             self.scoring.append(batch.id, predictions["hyps"], batch)
         return loss
 
+    def track_loss_part(self, name, value):
+        """Adds one batch's value of a loss part to the epoch's running mean.
+
+        The train log then shows the parts (``train ce``, ``train
+        alignment``) beside the total, so curves stay comparable across
+        settings with different auxiliary losses.
+        """
+        total, batches = self.loss_parts.get(name, (0.0, 0))
+        self.loss_parts[name] = (total + float(value.detach()), batches + 1)
+
     def on_stage_start(self, stage, epoch=None):
         """Fresh metrics for VALID/TEST; a fresh usage counter for TEST."""
+        self.loss_parts = {}
         if stage != sb.Stage.TRAIN:
             self.scoring.start(stage)
         if stage == sb.Stage.TEST and self.prompt_adapter is not None:
@@ -250,6 +292,7 @@ class ListenBrain(sb.Brain):
         """Logs, checkpoints on VALID, writes the per-utterance file on TEST."""
         stats = {"loss": stage_loss}
         if stage == sb.Stage.TRAIN:
+            stats.update({name: total / n for name, (total, n) in self.loss_parts.items()})
             self.train_stats = stats
             return
         if self.scoring.has_scores():
@@ -353,6 +396,7 @@ class ListenBrain(sb.Brain):
             unwrap(self.modules.connector),
             None if self.prompt_adapter is None else unwrap(self.prompt_adapter),
             llm,
+            None if self.token_alignment is None else unwrap(self.token_alignment),
         )
         llm_size = sum(p.numel() for p in llm.parameters() if not p.requires_grad)
         logger.info(format_parameter_report(parts, llm_size))

@@ -626,7 +626,7 @@ class ListenAudioLLM(Pretrained):
         wavs = torch.nn.utils.rnn.pad_sequence(segments, batch_first=True).to(self.device)
         wav_lens = (lengths / lengths.max()).to(self.device)
         with self.inference_ctx:
-            wrapped, prompts, indices, _ = prompt_audio(
+            prompted = prompt_audio(
                 self.mods.audio_encoder,
                 self.mods.connector,
                 self.prompt_adapter,
@@ -636,9 +636,9 @@ class ListenAudioLLM(Pretrained):
                 instructions,
                 num_prompts=num_prompts,
             )
-            indices = None if indices is None else indices.cpu()
+            indices = None if prompted.indices is None else prompted.indices.cpu()
             texts = self.llm.generate(
-                self.llm.build_inputs(wrapped, prompts),
+                self.llm.build_inputs(prompted.wrapped, prompted.prompts),
                 num_beams=num_beams,
                 max_new_tokens=max_new_tokens,
             )

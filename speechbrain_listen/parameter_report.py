@@ -17,7 +17,7 @@ def count(params):
     return sum(p.numel() for p in params if p.requires_grad)
 
 
-def trainable_parameter_parts(audio_encoder, connector, prompt_adapter, llm):
+def trainable_parameter_parts(audio_encoder, connector, prompt_adapter, llm, token_alignment=None):
     """Trainable parameter counts per part.
 
     Arguments
@@ -30,6 +30,8 @@ def trainable_parameter_parts(audio_encoder, connector, prompt_adapter, llm):
         The prompts.
     llm : LLMLobe
         LoRA parameters, if any.
+    token_alignment : TokenAlignmentCTC, optional
+        The auxiliary alignment loss (its blank and scale).
 
     Returns
     -------
@@ -42,6 +44,7 @@ def trainable_parameter_parts(audio_encoder, connector, prompt_adapter, llm):
         "pool values": 0,
         "soft prompt": 0,
         "LoRA": count(llm.parameters()),
+        "alignment": 0 if token_alignment is None else count(token_alignment.parameters()),
     }
     if isinstance(prompt_adapter, PromptPool):
         parts["pool keys"] = count([prompt_adapter.keys])
