@@ -11,7 +11,7 @@ from speechbrain_listen.window_qformer import WindowQFormer
 IN, OUT = 12, 20
 
 
-def make_qformer(window_frames=5, num_windows=None, seed=0):
+def make_qformer(window_frames=5, num_windows=None, seed=0, window_query=False):
     torch.manual_seed(seed)
     return WindowQFormer(
         input_size=IN,
@@ -22,6 +22,7 @@ def make_qformer(window_frames=5, num_windows=None, seed=0):
         num_heads=2,
         intermediate_size=32,
         num_windows=num_windows,
+        window_query=window_query,
     ).eval()
 
 
@@ -73,8 +74,9 @@ def test_padded_windows_are_zero():
     assert (tokens[0].abs().sum(dim=-1) > 0).all()
 
 
-def test_padding_does_not_leak_into_tokens():
-    qformer = make_qformer(window_frames=5)
+@pytest.mark.parametrize("window_query", [False, True])
+def test_padding_does_not_leak_into_tokens(window_query):
+    qformer = make_qformer(window_frames=5, window_query=window_query)
     torch.manual_seed(1)
     feats = torch.randn(2, 50, IN)
     lens = torch.tensor([1.0, 0.42])  # clip 1: 21 frames, window 4 = frames 20..24
@@ -93,8 +95,9 @@ def test_padding_does_not_leak_into_tokens():
     assert torch.allclose(tokens_real[0], tokens[0], atol=1e-6)
 
 
-def test_each_window_sees_only_its_frames():
-    qformer = make_qformer(window_frames=5)
+@pytest.mark.parametrize("window_query", [False, True])
+def test_each_window_sees_only_its_frames(window_query):
+    qformer = make_qformer(window_frames=5, window_query=window_query)
     feats = torch.randn(1, 50, IN)
     tokens, _ = qformer(feats, torch.tensor([1.0]))
     changed = feats.clone()
@@ -102,6 +105,27 @@ def test_each_window_sees_only_its_frames():
     tokens_changed, _ = qformer(changed, torch.tensor([1.0]))
     differs = (tokens_changed - tokens).abs().sum(dim=-1)[0] > 1e-5
     assert differs.tolist() == [i == 2 for i in range(10)]
+
+
+@pytest.mark.parametrize("window_query", [False, True])
+def test_frame_order_inside_a_window_matters_only_with_the_window_query(window_query):
+    """Cross-attention alone pools a window's frames regardless of their order;
+    the window query reads them in order."""
+    qformer = make_qformer(window_frames=5, window_query=window_query)
+    feats = torch.randn(1, 10, IN)
+    tokens, _ = qformer(feats, torch.tensor([1.0]))
+    swapped = feats.clone()
+    swapped[0, :5] = feats[0, [4, 3, 2, 1, 0]]
+    tokens_swapped, _ = qformer(swapped, torch.tensor([1.0]))
+    assert torch.allclose(tokens_swapped[0, 1], tokens[0, 1], atol=1e-6)
+    assert torch.allclose(tokens_swapped[0, 0], tokens[0, 0], atol=1e-5) != window_query
+
+
+def test_window_query_is_trained_and_off_by_default():
+    assert make_qformer().window_query is None
+    qformer = make_qformer(window_query=True)
+    assert qformer.window_query.in_features == 5 * IN
+    assert "window_query.weight" in qformer.trainable_state_dict()
 
 
 def test_paper_num_windows():
