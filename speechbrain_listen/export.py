@@ -22,7 +22,8 @@ as the offline model cache, evaluated where the model is loaded.
 How ``hyperparams.yaml`` is made: the training hparams are read with their
 references resolved but nothing instantiated (no model is loaded to export
 one), every top-level entry the ``modules`` do not depend on is dropped
-(data, training, optimizer, checkpointer, loggers, the seed), the feature
+(data, training, optimizer, checkpointer, loggers, the seed, and
+training-only loss modules such as ``token_alignment``), the feature
 cache is switched off, and the inference settings (decoding defaults taken
 from the recipe's test decoding, the task instructions, chunking) and a
 ``Pretrainer`` that loads the exported weights strictly are appended. The
@@ -56,6 +57,8 @@ CHECKPOINTER_CLASS = "speechbrain.utils.checkpoints.Checkpointer"
 AUDIO_ENCODER_CLASS = "speechbrain_listen.audio_encoder.AudioEncoder"
 LOAD_HOOK = "speechbrain_listen.inference.load_trainable_checkpoint"
 REQUIRED_MODULES = ("audio_encoder", "connector", "llm")
+# Modules that only compute training losses: inference never runs them.
+TRAINING_ONLY_MODULES = ("token_alignment",)
 # Keys whose string values name files or folders of frozen models.
 PATH_KEYS = ("source", "ckp_path")
 UNSET = "__listen_export_unset__"
@@ -521,6 +524,8 @@ def export_model(
     missing = [m for m in REQUIRED_MODULES if m not in tree.get("modules", {})]
     if missing:
         raise ExportError(f"{hparams_file}: 'modules' lacks {', '.join(missing)}")
+    for key in TRAINING_ONLY_MODULES:
+        tree["modules"].pop(key, None)
     names = checkpointed_names(tree)
     settings = inference_settings(tree)
     part = model_part(tree)

@@ -175,3 +175,37 @@ def test_a_misspelled_override_is_an_error(tmp_path):
     path.write_text(TOY)
     with pytest.raises(ExportError, match="lm_source"):
         read_training_hparams(path, {"lm_source": "/models/llm"})
+
+
+def test_small_yaml_export_leaves_out_the_training_only_alignment_loss(
+    tiny_whisper_dir, tiny_llm_dir, tmp_path
+):
+    """listen_small.yaml trains a token-alignment CTC; the exported folder
+    holds the model only and loads without it."""
+    overrides = {
+        "whisper_source": tiny_whisper_dir,
+        "llm_source": tiny_llm_dir,
+        "whisper_seconds": 3,
+        "qformer_hidden_size": 32,
+        "qformer_heads": 2,
+        "qformer_intermediate_size": 64,
+        "max_new_tokens": 3,
+        "output_folder": str(tmp_path / "run"),
+    }
+    hparams_file = RECIPE / "hparams" / "listen_small.yaml"
+    with open(hparams_file) as fin:
+        hparams = load_hyperpyyaml(fin, {**overrides, "data_folder": str(tmp_path)})
+    assert "token_alignment" in hparams["modules"]
+    hparams["checkpointer"].save_checkpoint(meta={"WER": 50.0})
+    assert (next((tmp_path / "run" / "save").glob("CKPT*")) / "token_alignment.ckpt").exists()
+
+    dest = tmp_path / "exported"
+    export_model(tmp_path / "run", dest, hparams_file=hparams_file, overrides=overrides)
+    assert sorted(p.name for p in dest.glob("*.ckpt")) == [
+        "audio_encoder.ckpt", "connector.ckpt", "llm.ckpt", "prompt_adapter.ckpt"
+    ]
+    assert "token_alignment" not in (dest / "hyperparams.yaml").read_text()
+    loaded = ListenAudioLLM.from_hparams(source=str(dest), savedir=str(tmp_path / "savedir"))
+    assert "token_alignment" not in loaded.mods
+    texts = loaded.transcribe_batch(torch.randn(1, 16000) * 0.1, torch.tensor([1.0]))
+    assert len(texts) == 1 and isinstance(texts[0], str)
