@@ -13,7 +13,9 @@ care which. Expected hparams: ``selection_loss_weight``, ``num_beams``, ``valid_
 ``max_new_tokens``, ``lr_scheduler``, ``train_logger``,
 ``valid_search_interval``; modules ``audio_encoder``, ``connector``, ``llm``
 and optionally ``prompt_adapter`` and ``token_alignment`` (the auxiliary CTC
-of ``token_alignment.py``, weighted by ``alignment_loss_weight``).
+of ``token_alignment.py``, weighted by ``alignment_loss_weight``; with
+``alignment_warmup_steps`` it trains alone, without the LLM, for that many
+first steps).
 
 Scoring is chosen by the recipe too: an hparams ``scoring`` object (e.g.
 ``captioning_metrics.CaptioningScoring``, which scores captions against all
@@ -190,7 +192,8 @@ class ListenBrain(sb.Brain):
         Returns
         -------
         dict
-            ``ce`` and ``selection_loss`` scalars, ``alignment_loss`` (a
+            ``ce`` (None in the alignment warm-up) and ``selection_loss``
+            scalars, ``alignment_loss`` (a
             scalar in training with ``token_alignment``, else None), ``hyps``
             (list of str or None) and ``indices`` (selected prompt indices or
             None).
@@ -209,8 +212,10 @@ class ListenBrain(sb.Brain):
         )
         wrapped, prompts = prompted.wrapped, prompted.prompts
 
-        inputs = self.llm.build_inputs(wrapped, prompts, batch.target)
-        ce = self.modules.llm(inputs)
+        ce = None
+        if not self.in_alignment_warmup(stage):
+            inputs = self.llm.build_inputs(wrapped, prompts, batch.target)
+            ce = self.modules.llm(inputs)
 
         alignment_loss = None
         if (
@@ -247,6 +252,21 @@ class ListenBrain(sb.Brain):
             "indices": prompted.indices,
         }
 
+    def in_alignment_warmup(self, stage):
+        """True for the first ``alignment_warmup_steps`` training steps.
+
+        During them only the token-alignment loss trains the connector and
+        the LLM is not run at all, so a step costs a fraction of a full one
+        (an option of this project, 0 by default: the paper trains in one
+        stage). The LLM then starts from audio tokens that already spell
+        words, instead of first learning to ignore random ones.
+        """
+        return (
+            stage == sb.Stage.TRAIN
+            and self.token_alignment is not None
+            and self.optimizer_step < getattr(self.hparams, "alignment_warmup_steps", 0)
+        )
+
     def should_decode(self, stage):
         """Decode every test, and every ``valid_search_interval`` epochs."""
         if stage == sb.Stage.TEST:
@@ -256,13 +276,13 @@ class ListenBrain(sb.Brain):
 
     def compute_objectives(self, predictions, batch, stage):
         """Cross-entropy + lambda * selection loss (+ the weighted alignment
-        loss in training, if any); scores decoded text."""
-        loss = (
-            predictions["ce"]
-            + self.hparams.selection_loss_weight * predictions["selection_loss"]
-        )
-        if stage == sb.Stage.TRAIN:
-            self.track_loss_part("ce", predictions["ce"])
+        loss in training, if any); scores decoded text. In the alignment
+        warm-up there is no cross-entropy (``ce`` is None)."""
+        loss = self.hparams.selection_loss_weight * predictions["selection_loss"]
+        if predictions["ce"] is not None:
+            loss = loss + predictions["ce"]
+            if stage == sb.Stage.TRAIN:
+                self.track_loss_part("ce", predictions["ce"])
         if predictions["alignment_loss"] is not None:
             self.track_loss_part("alignment", predictions["alignment_loss"])
             loss = loss + self.hparams.alignment_loss_weight * predictions["alignment_loss"]

@@ -172,7 +172,8 @@ def test_killed_run_resumes_and_finishes(model_overrides, tmp_path):
 
 def test_small_yaml_one_debug_step(model_overrides, tmp_path):
     """hparams/listen_small.yaml (the offline default) with tiny models: the
-    feature cache fills once per utterance and the summaries are written."""
+    feature cache fills once per utterance, the summaries are written, and
+    the token-alignment loss is trained and logged."""
     overrides = [o for o in model_overrides if not o.startswith("--beats_checkpoint")]
     out = run(
         train_command("listen_small.yaml", overrides, tmp_path / "out")
@@ -187,6 +188,25 @@ def test_small_yaml_one_debug_step(model_overrides, tmp_path):
     assert summary["utterances"] > 0 and summary["WER"] >= 0
     params = json.loads((tmp_path / "out" / "trainable_parameters.json").read_text())
     assert params["pool keys"] == params["pool values"] > 0
+    assert params["alignment"] == 32 + 1  # blank (tiny LLM width 32) + scale
+    log = (tmp_path / "out" / "train_log.txt").read_text()
+    assert "train ce:" in log and "train alignment:" in log
+
+
+def test_alignment_warmup_skips_the_llm(model_overrides, tmp_path):
+    """In the alignment warm-up only the CTC trains: no cross-entropy is
+    logged for training, validation still scores the whole model."""
+    overrides = [o for o in model_overrides if not o.startswith("--beats_checkpoint")]
+    run(
+        train_command("listen_small.yaml", overrides, tmp_path / "out")
+        + ["--debug", "--debug_batches=1", "--debug_epochs=1", "--whisper_seconds=3",
+           f"--feature_cache_dir={tmp_path / 'cache'}", "--max_new_tokens=4",
+           "--alignment_warmup_steps=10"],
+        cwd=tmp_path,
+    )
+    log = (tmp_path / "out" / "train_log.txt").read_text()
+    assert "train alignment:" in log and "train ce:" not in log
+    assert "valid loss:" in log and "valid WER:" in log
 
 
 def test_whisper_baseline_scores_like_the_recipe():
