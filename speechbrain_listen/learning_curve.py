@@ -55,8 +55,11 @@ def parse_train_log(path):
     return rows
 
 
-def markdown_table(rows, fields=("epoch", "steps", "train loss", "valid loss", "valid WER")):
+def markdown_table(rows, fields=None):
     """A Markdown table of the given fields (missing ones left empty).
+
+    By default: epoch, steps, train loss, its parts ``train ce`` and
+    ``train alignment`` when the log has them, valid loss and valid WER.
 
     Example
     -------
@@ -65,6 +68,9 @@ def markdown_table(rows, fields=("epoch", "steps", "train loss", "valid loss", "
     |---|---|
     | 1 | 50.00 |
     """
+    if fields is None:
+        parts = [f for f in ("train ce", "train alignment") if any(f in row for row in rows)]
+        fields = ("epoch", "steps", "train loss", *parts, "valid loss", "valid WER")
     lines = ["| " + " | ".join(fields) + " |", "|" + "---|" * len(fields)]
     for row in rows:
         cells = []
@@ -101,7 +107,10 @@ def plot_learning_curves(runs, output, metric="valid WER"):
     for label, rows in runs.items():
         steps = [row.get("steps", row["epoch"]) for row in rows]
         line = loss_ax.plot(steps, [row.get("valid loss") for row in rows], marker="o", label=f"{label} valid")[0]
-        loss_ax.plot(steps, [row.get("train loss") for row in rows], linestyle="--", color=line.get_color(), label=f"{label} train")
+        # With auxiliary losses the train total is not a cross-entropy: plot
+        # its "train ce" part where the log has one.
+        train = [row.get("train ce", row.get("train loss")) for row in rows]
+        loss_ax.plot(steps, train, linestyle="--", color=line.get_color(), label=f"{label} train")
         metric_ax.plot(steps, [row.get(metric) for row in rows], marker="o", color=line.get_color(), label=label)
     loss_ax.set(xlabel="optimizer steps", ylabel="cross-entropy (nats/token)", title="loss")
     metric_ax.set(xlabel="optimizer steps", ylabel=metric, title=metric)

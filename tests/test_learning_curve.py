@@ -26,6 +26,17 @@ def test_parse_skips_test_lines_and_reads_every_field(tmp_path):
     assert table.splitlines()[2] == "| 1 | 250 | 4.26 | 3.97 | 109.00 |"
 
 
+def test_loss_parts_get_their_own_columns(tmp_path):
+    log = tmp_path / "train_log.txt"
+    log.write_text(
+        "epoch: 1, lr: 1.0e-03, steps: 250 - train loss: 13.19, train ce: 4.71, "
+        "train alignment: 8.83 - valid loss: 3.88, valid WER: 1.19e+02\n"
+    )
+    table = markdown_table(parse_train_log(log)).splitlines()
+    assert table[0] == "| epoch | steps | train loss | train ce | train alignment | valid loss | valid WER |"
+    assert table[2] == "| 1 | 250 | 13.19 | 4.71 | 8.83 | 3.88 | 119.00 |"
+
+
 def test_plot_writes_a_png(tmp_path):
     log = tmp_path / "train_log.txt"
     log.write_text(LOG)
