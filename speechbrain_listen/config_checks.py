@@ -1,0 +1,119 @@
+"""Start-up checks of a recipe's hparams, before any model is loaded.
+
+Loading an 8B LLM and two encoders takes minutes; a typo in a setting should
+not cost them. The recipes call :func:`check_hparams` on the hparams file and
+the command-line overrides first. It reads the file with references resolved
+but nothing instantiated (``export.read_training_hparams``) and stops at the
+first problem with one line that names the key:
+
+- ``data_folder`` unset, or not an existing folder;
+- ``selection_strategy`` not one of the prompt pool's strategies;
+- ``num_prompts`` larger than ``pool_size`` (N > M);
+- a connector ``output_size`` written as a number that differs from the
+  LLM's width (read from the LLM's ``config.json`` only, no weights).
+
+Authors
+ * speechbrain-listen contributors 2026
+"""
+
+import os
+
+import ruamel.yaml
+
+from speechbrain_listen.export import UNSET, ExportError, read_training_hparams
+from speechbrain_listen.prompt_pool import STRATEGIES
+
+
+class ConfigError(ValueError):
+    """An hparams value that cannot work; the message names the key."""
+
+
+def _number(value):
+    """The value if it is a plain int (not a tagged node), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def llm_width(source):
+    """Hidden size from the LLM's config, or None if it cannot be read offline.
+
+    Arguments
+    ---------
+    source : str
+        Hub id or local folder.
+
+    Returns
+    -------
+    int or None
+    """
+    if not isinstance(source, str) or not os.path.isfile(os.path.join(source, "config.json")):
+        return None
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(source)
+    return getattr(config.get_text_config(), "hidden_size", None)
+
+
+def check_tree(tree):
+    """Checks resolved hparams; raises :class:`ConfigError` on the first problem.
+
+    Arguments
+    ---------
+    tree : dict
+        Top-level hparams, references resolved (tagged nodes stay as they are).
+
+    Example
+    -------
+    >>> check_tree({"pool_size": 40, "num_prompts": 16, "selection_strategy": "similarity"})
+    >>> check_tree({"pool_size": 10, "num_prompts": 16})
+    Traceback (most recent call last):
+    ...
+    speechbrain_listen.config_checks.ConfigError: num_prompts: 16 prompts cannot be chosen from a pool of pool_size 10
+    """
+    if "data_folder" in tree:
+        folder = tree["data_folder"]
+        if folder in (UNSET, None, ""):
+            raise ConfigError("data_folder: not set (give --data_folder=/path/to/the/data)")
+        if isinstance(folder, str) and not os.path.isdir(folder):
+            raise ConfigError(f"data_folder: {folder} is not an existing folder")
+    strategy = tree.get("selection_strategy")
+    if isinstance(strategy, str) and strategy not in STRATEGIES:
+        raise ConfigError(
+            f"selection_strategy: unknown strategy {strategy!r} "
+            f"(choose one of {', '.join(STRATEGIES)})"
+        )
+    pool, prompts = _number(tree.get("pool_size")), _number(tree.get("num_prompts"))
+    if pool is not None and prompts is not None and prompts > pool:
+        raise ConfigError(
+            f"num_prompts: {prompts} prompts cannot be chosen from a pool of pool_size {pool}"
+        )
+    connector = tree.get("connector")
+    output_size = _number(connector.get("output_size")) if isinstance(connector, dict) else None
+    llm = tree.get("llm")
+    source = llm.get("source") if isinstance(llm, dict) else None
+    if output_size is not None:
+        width = llm_width(source)
+        if width is not None and width != output_size:
+            raise ConfigError(
+                f"connector.output_size: {output_size} differs from the width of the "
+                f"LLM {source} ({width}); use !apply:getattr [!ref <llm>, hidden_size]"
+            )
+
+
+def check_hparams(hparams_file, overrides=None):
+    """Checks a recipe's hparams file with its command-line overrides.
+
+    Arguments
+    ---------
+    hparams_file : str
+        The recipe hparams file.
+    overrides : str or dict, optional
+        Overrides as ``speechbrain.parse_arguments`` returns them (a YAML
+        string) or as a dict.
+    """
+    if isinstance(overrides, str):
+        overrides = ruamel.yaml.YAML(typ="safe").load(overrides) if overrides.strip() else None
+    try:
+        tree = read_training_hparams(hparams_file, overrides)
+    except ExportError as err:
+        raise ConfigError(str(err)) from err
+    check_tree(tree)
