@@ -111,6 +111,9 @@ def test_checkpoint_choice(tmp_path):
         find_checkpoint(tmp_path, max_key="nope")
 
 
+TINY_QFORMER = {"qformer_hidden_size": 32, "qformer_heads": 2, "qformer_intermediate_size": 64}
+
+
 def test_lora_model_from_recipe_hparams_and_overrides(
     tiny_whisper_dir, tiny_beats_ckpt, tiny_llm_dir, tmp_path
 ):
@@ -121,9 +124,7 @@ def test_lora_model_from_recipe_hparams_and_overrides(
         "whisper_source": tiny_whisper_dir,
         "beats_checkpoint": tiny_beats_ckpt,
         "llm_source": tiny_llm_dir,
-        "qformer_hidden_size": 32,
-        "qformer_heads": 2,
-        "qformer_intermediate_size": 64,
+        **TINY_QFORMER,
         "max_new_tokens": 5,
         "num_beams": 2,
         "output_folder": str(tmp_path / "run"),
@@ -186,9 +187,7 @@ def test_small_yaml_export_leaves_out_the_training_only_alignment_loss(
         "whisper_source": tiny_whisper_dir,
         "llm_source": tiny_llm_dir,
         "whisper_seconds": 3,
-        "qformer_hidden_size": 32,
-        "qformer_heads": 2,
-        "qformer_intermediate_size": 64,
+        **TINY_QFORMER,
         "max_new_tokens": 3,
         "output_folder": str(tmp_path / "run"),
     }
