@@ -36,11 +36,18 @@ import math
 import os
 
 import torch
+import yaml
 import speechbrain as sb
+from speechbrain.utils.checkpoints import (
+    mark_as_loader,
+    mark_as_saver,
+    register_checkpoint_hooks,
+)
 from speechbrain.utils.distributed import if_main_process
 from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.audio_prompting import prompt_audio
+from speechbrain_listen.checkpointing import RandomState
 from speechbrain_listen.parameter_report import (
     format_parameter_report,
     trainable_parameter_parts,
@@ -151,8 +158,52 @@ class TranscriptionScoring:
             )
 
 
+@register_checkpoint_hooks
 class ListenBrain(sb.Brain):
-    """Trains and evaluates an audio LLM with a prompt pool (or a baseline)."""
+    """Trains and evaluates an audio LLM with a prompt pool (or a baseline).
+
+    Resuming is exact: every checkpoint also holds the random generators
+    (``checkpointing.RandomState``) and the running means of the loss parts,
+    and the training loader draws its worker seed from a generator of its
+    own, so a run killed mid-epoch and resumed continues the very same
+    random streams as the uninterrupted run.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_parts = {}
+        if self.checkpointer is not None:
+            # Optional: checkpoints written before it existed still load.
+            self.checkpointer.add_recoverable("random_state", RandomState(), optional_load=True)
+
+    def make_dataloader(self, dataset, stage, ckpt_prefix="dataloader-", **loader_kwargs):
+        """``Brain.make_dataloader`` whose training loader has its own generator.
+
+        Creating a DataLoader iterator draws a base seed from the global
+        torch generator, unless the loader has a generator of its own. A
+        resumed run creates its iterator *after* the random state is
+        restored, the uninterrupted run before the epoch's first step; with
+        its own generator that draw no longer shifts the global stream.
+        """
+        if stage == sb.Stage.TRAIN and "generator" not in loader_kwargs:
+            loader_kwargs["generator"] = torch.Generator().manual_seed(
+                getattr(self.hparams, "seed", 0)
+            )
+        return super().make_dataloader(dataset, stage, ckpt_prefix, **loader_kwargs)
+
+    @mark_as_saver
+    def _save(self, path):
+        super()._save(path)
+        with open(path, "a", encoding="utf-8") as out:
+            parts = {name: list(value) for name, value in self.loss_parts.items()}
+            out.write(yaml.dump({"loss_parts": parts}, sort_keys=False))
+
+    @mark_as_loader
+    def _recover(self, path, end_of_epoch):
+        super()._recover(path, end_of_epoch)
+        with open(path, encoding="utf-8") as fin:
+            parts = yaml.safe_load(fin).get("loss_parts") or {}
+        self.loss_parts = {name: tuple(value) for name, value in parts.items()}
 
     @property
     def scoring(self):
@@ -301,8 +352,11 @@ class ListenBrain(sb.Brain):
         self.loss_parts[name] = (total + float(value.detach()), batches + 1)
 
     def on_stage_start(self, stage, epoch=None):
-        """Fresh metrics for VALID/TEST; a fresh usage counter for TEST."""
-        self.loss_parts = {}
+        """Fresh metrics for VALID/TEST; a fresh usage counter for TEST.
+
+        The train loss parts are reset when the train stage *ends*: a run
+        resumed mid-epoch starts the stage with the parts it recovered.
+        """
         if stage != sb.Stage.TRAIN:
             self.scoring.start(stage)
         if stage == sb.Stage.TEST and self.prompt_adapter is not None:
@@ -313,6 +367,7 @@ class ListenBrain(sb.Brain):
         stats = {"loss": stage_loss}
         if stage == sb.Stage.TRAIN:
             stats.update({name: total / n for name, (total, n) in self.loss_parts.items()})
+            self.loss_parts = {}
             self.train_stats = stats
             return
         if self.scoring.has_scores():

@@ -12,13 +12,21 @@ first problem with one line that names the key:
 - a connector ``output_size`` written as a number that differs from the
   LLM's width (read from the LLM's ``config.json`` only, no weights).
 
+:func:`parse_recipe_arguments` is ``speechbrain.parse_arguments`` with one
+gap closed: ``--optimizer_step_limit=N`` reaches SpeechBrain as the string
+``"N"`` (its run option has no type), which stops training at the first
+comparison; here it becomes an int, and it also overrides the hparams key of
+the same name, so the learning-rate schedule ends where training does.
+
 Authors
  * speechbrain-listen contributors 2026
 """
 
+import dataclasses
 import os
 
 import ruamel.yaml
+import speechbrain as sb
 
 from speechbrain_listen.export import UNSET, ExportError, read_training_hparams
 from speechbrain_listen.prompt_pool import STRATEGIES
@@ -117,3 +125,38 @@ def check_hparams(hparams_file, overrides=None):
     except ExportError as err:
         raise ConfigError(str(err)) from err
     check_tree(tree)
+
+
+def parse_recipe_arguments(argv):
+    """``speechbrain.parse_arguments`` with a typed ``optimizer_step_limit``.
+
+    Arguments
+    ---------
+    argv : list of str
+        The command line after the program name.
+
+    Returns
+    -------
+    tuple
+        ``(hparams_file, run_opts, overrides)`` as SpeechBrain returns them;
+        a command-line ``optimizer_step_limit`` is an int in ``run_opts`` and
+        is also an override of the hparams key (the schedule's length).
+
+    Example
+    -------
+    >>> _, run_opts, overrides = parse_recipe_arguments(
+    ...     ["hparams.yaml", "--optimizer_step_limit=12", "--lr=0.1"]
+    ... )
+    >>> run_opts["optimizer_step_limit"], overrides.split("\\n")
+    (12, ['lr: 0.1', 'optimizer_step_limit: 12'])
+    """
+    hparams_file, run_opts, overrides = sb.parse_arguments(argv)
+    limit = run_opts.get("optimizer_step_limit")
+    if isinstance(limit, str):
+        try:
+            limit = int(limit)
+        except ValueError:
+            raise ConfigError(f"optimizer_step_limit: not a whole number: {limit!r}") from None
+        run_opts = dataclasses.replace(run_opts, optimizer_step_limit=limit)
+        overrides = "\n".join(filter(None, [overrides, f"optimizer_step_limit: {limit}"]))
+    return hparams_file, run_opts, overrides

@@ -53,7 +53,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 
 HPARAMS_FILE = "hyperparams.yaml"
 INFO_FILE = "export_info.json"
-CHECKPOINTER_CLASS = "speechbrain.utils.checkpoints.Checkpointer"
+CHECKPOINTER_CLASSES = (
+    "speechbrain.utils.checkpoints.Checkpointer",
+    "speechbrain_listen.checkpointing.AtomicCheckpointer",
+)
 AUDIO_ENCODER_CLASS = "speechbrain_listen.audio_encoder.AudioEncoder"
 LOAD_HOOK = "speechbrain_listen.inference.load_trainable_checkpoint"
 REQUIRED_MODULES = ("audio_encoder", "connector", "llm")
@@ -262,7 +265,7 @@ def checkpointed_names(tree):
     """
     recoverables = {}
     for value in tree.values():
-        if _tag(value) == f"!new:{CHECKPOINTER_CLASS}":
+        if _tag(value) in {f"!new:{name}" for name in CHECKPOINTER_CLASSES}:
             recoverables.update(value.get("recoverables") or {})
     names = {}
     for module_key, module in tree["modules"].items():

@@ -103,12 +103,17 @@ class FeatureCache:
         return torch.load(path, map_location="cpu", weights_only=True)
 
     def save(self, uid, feats):
-        """Writes atomically: a killed run never leaves a truncated file."""
+        """Writes atomically: a killed run never leaves a truncated file.
+
+        The tensor is cloned first: a row of a batch is a view, and
+        ``torch.save`` would otherwise write the whole batch's storage
+        (16x the bytes at batch 16, read back at every step).
+        """
         path = self.path(uid)
         handle, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         os.close(handle)
         try:
-            torch.save(feats.detach().cpu().contiguous(), tmp)
+            torch.save(feats.detach().cpu().clone(), tmp)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

@@ -208,6 +208,17 @@ def test_feature_cache_is_exact_and_reused(tiny_whisper, tmp_path):
     assert torch.equal(second, fresh)
 
 
+def test_feature_cache_files_hold_one_clip_not_the_batch(tmp_path):
+    from speechbrain_listen.feature_cache import FeatureCache
+
+    cache = FeatureCache(str(tmp_path), "fp")
+    batch = torch.randn(16, 100, 32)
+    cache.save("row", batch[3])  # a view into the whole batch
+    assert torch.equal(cache.load("row"), batch[3])
+    clip_bytes = 100 * 32 * 4
+    assert cache.path("row").stat().st_size < 2 * clip_bytes
+
+
 def test_feature_cache_is_keyed_by_the_encoder(tiny_whisper_dir, tmp_path):
     from speechbrain.integrations.huggingface.whisper import Whisper
 

@@ -24,7 +24,7 @@ from speechbrain.utils.distributed import run_on_main
 
 from speechbrain_listen.audio_loading import load_audio
 from speechbrain_listen.brain import ListenBrain
-from speechbrain_listen.config_checks import ConfigError, check_hparams
+from speechbrain_listen.config_checks import ConfigError, check_hparams, parse_recipe_arguments
 from speechbrain_listen.data_pipelines import add_instruction_items, train_loader_options
 
 
@@ -82,11 +82,11 @@ def dataio_prepare(hparams):
 
 def main(argv):
     """Prepares data, trains, and tests on every test split."""
-    hparams_file, run_opts, overrides = sb.parse_arguments(argv)
     try:  # before any model is loaded
+        hparams_file, run_opts, overrides = parse_recipe_arguments(argv)
         check_hparams(hparams_file, overrides)
     except ConfigError as err:
-        sys.exit(f"{hparams_file}: {err}")
+        sys.exit(f"{argv[0]}: {err}")
     with open(hparams_file, encoding="utf-8") as fin:
         hparams = load_hyperpyyaml(fin, overrides)
 
