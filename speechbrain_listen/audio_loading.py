@@ -14,6 +14,9 @@ import os
 import soundfile
 import torch
 import torchaudio
+from speechbrain.utils.logger import get_logger
+
+logger = get_logger(__name__)
 
 SAMPLE_RATE = 16000
 
@@ -65,3 +68,30 @@ def load_audio(path, sample_rate=SAMPLE_RATE):
     if file_rate != sample_rate:
         audio = torchaudio.functional.resample(audio, file_rate, sample_rate)
     return audio
+
+
+def load_audio_or_placeholder(path, sample_rate=SAMPLE_RATE):
+    """Like :func:`load_audio`, but a bad file gives 0.1 s of silence.
+
+    For training pipelines: one file that went bad after preparation must
+    not end the run. The second value says whether the audio is real; the
+    Brain skips (and counts) every training batch holding a placeholder.
+
+    Returns
+    -------
+    audio : torch.Tensor
+        ``[samples]`` float32 (zeros for a bad file).
+    ok : bool
+        False when ``audio`` is the placeholder.
+
+    Example
+    -------
+    >>> audio, ok = load_audio_or_placeholder("/no/such/file.flac")
+    >>> audio.shape, ok
+    (torch.Size([1600]), False)
+    """
+    try:
+        return load_audio(path, sample_rate), True
+    except AudioError as err:
+        logger.warning(f"{err}: using silence, the batch will be skipped in training")
+        return torch.zeros(sample_rate // 10), False

@@ -31,6 +31,7 @@ Authors
  * speechbrain-listen contributors 2026
 """
 
+import collections
 import json
 import math
 import os
@@ -167,11 +168,21 @@ class ListenBrain(sb.Brain):
     and the training loader draws its worker seed from a generator of its
     own, so a run killed mid-epoch and resumed continues the very same
     random streams as the uninterrupted run.
+
+    Training survives bad batches: a batch holding audio that could not be
+    read (``batch.audio_ok``, see ``audio_loading.load_audio_or_placeholder``)
+    is skipped before the forward pass, and a batch whose loss or gradients
+    are not finite is dropped before the optimizer sees it; both are counted
+    in ``skipped_batches`` and in the train log. Every DDP process takes the
+    same decision. Only ``nonfinite_patience`` non-finite batches *in a row*
+    (a diverged model, not one bad example) stop the run.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.loss_parts = {}
+        self.skipped_batches = collections.Counter()
+        self.nonfinite_in_a_row = 0
         if self.checkpointer is not None:
             # Optional: checkpoints written before it existed still load.
             self.checkpointer.add_recoverable("random_state", RandomState(), optional_load=True)
@@ -196,14 +207,69 @@ class ListenBrain(sb.Brain):
         super()._save(path)
         with open(path, "a", encoding="utf-8") as out:
             parts = {name: list(value) for name, value in self.loss_parts.items()}
-            out.write(yaml.dump({"loss_parts": parts}, sort_keys=False))
+            state = {"loss_parts": parts, "skipped_batches": dict(self.skipped_batches)}
+            out.write(yaml.dump(state, sort_keys=False))
 
     @mark_as_loader
     def _recover(self, path, end_of_epoch):
         super()._recover(path, end_of_epoch)
         with open(path, encoding="utf-8") as fin:
-            parts = yaml.safe_load(fin).get("loss_parts") or {}
+            state = yaml.safe_load(fin)
+        parts = state.get("loss_parts") or {}
         self.loss_parts = {name: tuple(value) for name, value in parts.items()}
+        self.skipped_batches = collections.Counter(state.get("skipped_batches") or {})
+
+    def any_process(self, flag):
+        """True if ``flag`` is True on any DDP process (``flag`` without DDP)."""
+        if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+            return bool(flag)
+        value = torch.tensor(float(flag), device=self.device)
+        torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
+        return bool(value.item())
+
+    def skip_batch(self, reason, batch):
+        """Counts a skipped training batch; returns the NaN loss SpeechBrain
+        leaves out of the running average."""
+        self.skipped_batches[reason] += 1
+        logger.warning(f"Skipped a training batch ({reason}): {', '.join(batch.id)}")
+        return torch.tensor(float("nan"))
+
+    def fit_batch(self, batch):
+        """``Brain.fit_batch``, skipping bad batches (see the class docstring).
+
+        Returns
+        -------
+        torch.Tensor
+            The detached loss; NaN for a skipped batch.
+        """
+        audio_ok = getattr(batch, "audio_ok", None)
+        if self.any_process(audio_ok is not None and not all(audio_ok)):
+            return self.skip_batch("unreadable audio", batch)
+
+        should_step = (self.step % self.grad_accumulation_factor) == 0
+        self.on_fit_batch_start(batch, should_step)
+        with self.no_sync(not should_step):
+            with self.training_ctx:
+                outputs = self.compute_forward(batch, sb.Stage.TRAIN)
+                loss = self.compute_objectives(outputs, batch, sb.Stage.TRAIN)
+            # Backward even for a non-finite loss: DDP processes must all
+            # take part in the gradient reduction; the result is discarded.
+            self.scaler.scale(loss / self.grad_accumulation_factor).backward()
+        if self.any_process(not torch.isfinite(loss.detach()).all()):
+            self.optimizer.zero_grad(set_to_none=True)
+            self.nonfinite_in_a_row += 1
+            if self.nonfinite_in_a_row > self.nonfinite_patience:
+                raise ValueError(
+                    f"{self.nonfinite_in_a_row} training batches in a row had a "
+                    "non-finite loss: the model has diverged (lower the learning "
+                    "rate, or raise --nonfinite_patience)"
+                )
+            return self.skip_batch("non-finite loss", batch)
+        self.nonfinite_in_a_row = 0
+        if should_step:
+            self.optimizers_step()
+        self.on_fit_batch_end(batch, outputs, loss, should_step)
+        return loss.detach().cpu()
 
     @property
     def scoring(self):
@@ -368,6 +434,12 @@ class ListenBrain(sb.Brain):
         if stage == sb.Stage.TRAIN:
             stats.update({name: total / n for name, (total, n) in self.loss_parts.items()})
             self.loss_parts = {}
+            if self.skipped_batches:
+                # In the log only when it happened, e.g. "skipped unreadable audio: 2".
+                for reason, count in sorted(self.skipped_batches.items()):
+                    stats[f"skipped {reason}"] = count
+                logger.warning(f"Skipped training batches this epoch: {dict(self.skipped_batches)}")
+                self.skipped_batches = collections.Counter()
             self.train_stats = stats
             return
         if self.scoring.has_scores():
@@ -445,9 +517,13 @@ class ListenBrain(sb.Brain):
         """
         self.scaler.unscale_(self.optimizer)
         trainable = [p for g in self.optimizer.param_groups for p in g["params"]]
-        torch.nn.utils.clip_grad_norm_(trainable, self.max_grad_norm)
-        if not self.scaler.is_enabled() and self.skip_nonfinite_grads:
-            self.check_gradients()
+        norm = torch.nn.utils.clip_grad_norm_(trainable, self.max_grad_norm)
+        if not self.scaler.is_enabled() and not torch.isfinite(norm):
+            # Reduced gradients are the same on every process: all skip.
+            self.optimizer.zero_grad(set_to_none=True)
+            self.skipped_batches["non-finite gradients"] += 1
+            logger.warning("Skipped an optimizer step: non-finite gradients")
+            return
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.optimizer.zero_grad(set_to_none=True)

@@ -130,12 +130,12 @@ def test_quoting_round_trips(data, save):
     trans = next((data / "dev-clean").rglob("*.trans.txt"))
     lines = trans.read_text(encoding="utf-8").splitlines()
     utt_id = lines[0].split(" ", 1)[0]
-    lines[0] = f'{utt_id} HELLO, "WORLD" ÉCOLE'
+    lines[0] = f'{utt_id} HELLO, "WORLD" IT\'S'
     trans.write_text("\n".join(lines) + "\n", encoding="utf-8")
     prep.prepare_librispeech(data, save, dev_splits="dev-clean")
     _, rows = _read_csv(save / "dev-clean.csv")
     by_id = {row["ID"]: row for row in rows}
-    assert by_id[utt_id]["wrd"] == 'HELLO, "WORLD" ÉCOLE'
+    assert by_id[utt_id]["wrd"] == 'HELLO, "WORLD" IT\'S'
 
 
 def test_idempotent_second_call_does_not_rewrite(data, save, monkeypatch):
@@ -252,28 +252,102 @@ def test_missing_split_folder(data, save):
     assert not (save / "test-other.csv").exists()
 
 
-def test_missing_audio_file(data, save):
-    trans = sorted((data / "dev-clean").rglob("*.trans.txt"))[0]
-    utt_id = trans.read_text(encoding="utf-8").split(" ", 1)[0]
+def _utterances(split_dir):
+    """``(trans_file, utt_id)`` of every utterance of a split, in order."""
+    return [
+        (trans, line.split(" ", 1)[0])
+        for trans in sorted(split_dir.rglob("*.trans.txt"))
+        for line in trans.read_text(encoding="utf-8").splitlines()
+    ]
+
+
+def _replace_transcript(trans, utt_id, words):
+    lines = trans.read_text(encoding="utf-8").splitlines()
+    lines = [f"{utt_id} {words}".strip() if l.split(" ", 1)[0] == utt_id else l for l in lines]
+    trans.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _break_one_of_each(split_dir):
+    """One utterance per problem kind; returns {utt_id: expected problem}."""
+    import numpy
+
+    utts = _utterances(split_dir)
+    assert len(utts) >= 10
+    audio = lambda i: utts[i][0].parent / f"{utts[i][1]}.flac"  # noqa: E731
+    expected = {}
+    audio(0).unlink()
+    expected[utts[0][1]] = "missing"
+    audio(1).write_bytes(b"not a flac file")
+    expected[utts[1][1]] = "unreadable"
+    soundfile.write(audio(2), numpy.zeros((0, 1)), 16000, format="WAV")  # header only
+    expected[utts[2][1]] = "zero-length"
+    soundfile.write(audio(3), numpy.zeros(16000), 16000, format="FLAC")
+    expected[utts[3][1]] = "silent"
+    # NaN needs float samples: a float WAV under the .flac name.
+    nan = numpy.full(16000, numpy.nan, dtype="float32")
+    soundfile.write(audio(4), nan, 16000, format="WAV", subtype="FLOAT")
+    expected[utts[4][1]] = "non-finite"
+    tone = 0.1 * numpy.sin(numpy.arange(8000) / 5.0)
+    soundfile.write(audio(5), tone, 8000, format="FLAC")
+    expected[utts[5][1]] = "wrong-rate"
+    soundfile.write(audio(6), numpy.stack([tone, tone], 1), 16000, format="FLAC")
+    expected[utts[6][1]] = "multi-channel"
+    _replace_transcript(utts[7][0], utts[7][1], "")
+    expected[utts[7][1]] = "empty-text"
+    _replace_transcript(utts[8][0], utts[8][1], "CAFÉ AU LAIT")
+    expected[utts[8][1]] = "non-ascii-text"
+    # The same id listed twice (a second line in the same transcript).
+    with open(utts[9][0], "a", encoding="utf-8") as out:
+        out.write(f"{utts[9][1]} A SECOND LINE\n")
+    expected[utts[9][1] + "#2"] = "duplicate-id"
+    return expected
+
+
+def test_bad_data_is_reported_and_skipped(tmp_path, save, caplog):
+    data = make_tiny_librispeech(tmp_path / "LibriSpeech", splits={"train-clean-100": 12})
+    expected = _break_one_of_each(data / "train-clean-100")
+    listed = len(_utterances(data / "train-clean-100"))
+    prep.prepare_librispeech(
+        data, save, tr_splits=["train-clean-100"], check_audio_content=True
+    )
+    _, rows = _read_csv(save / "train-clean-100.csv")
+    kept = {row["ID"] for row in rows}
+    with open(save / "train-clean-100_problems.csv", newline="", encoding="utf-8") as fin:
+        problems = list(csv.DictReader(fin))
+    reported = {(p["ID"], p["problem"]) for p in problems}
+    for utt_id, problem in expected.items():
+        assert (utt_id.split("#")[0], problem) in reported, problem
+    # Rate and channels are converted at load time: kept. The rest: skipped.
+    converted = {u for u, p in expected.items() if p in ("wrong-rate", "multi-channel")}
+    dropped = {u for u, p in expected.items() if u not in converted and "#" not in u}
+    assert converted <= kept and not (dropped & kept)
+    assert len(rows) == listed - 1 - len(dropped)  # the duplicate line adds one
+    assert all(p["file"].endswith(".flac") for p in problems)
+    assert "8 of 13 examples skipped (duplicate-id: 1, empty-text: 1, missing: 1, non-ascii-text: 1, non-finite: 1, silent: 1, unreadable: 1, zero-length: 1)" in caplog.text
+    assert "1 kept with multi-channel, 1 kept with wrong-rate" in caplog.text
+
+
+def test_bad_data_stops_with_the_file_named(data, save):
+    from speechbrain_listen.data_checks import DataError
+
+    (trans, utt_id), *_ = _utterances(data / "dev-clean")
     missing = trans.parent / f"{utt_id}.flac"
     missing.unlink()
-    with pytest.raises(FileNotFoundError) as err:
-        prep.prepare_librispeech(data, save, dev_splits=["dev-clean"])
-    msg = str(err.value)
-    assert str(missing) in msg
-    assert str(trans) in msg
+    with pytest.raises(DataError) as err:
+        prep.prepare_librispeech(data, save, dev_splits=["dev-clean"], on_bad_data="stop")
+    assert str(missing) in str(err.value) and "missing" in str(err.value)
     assert not (save / "dev-clean.csv").exists()
 
 
-def test_empty_transcript(data, save):
-    trans = sorted((data / "test-clean").rglob("*.trans.txt"))[0]
-    utt_id = trans.read_text(encoding="utf-8").split(" ", 1)[0]
-    trans.write_text(f"{utt_id}\n", encoding="utf-8")
-    with pytest.raises(ValueError) as err:
-        prep.prepare_librispeech(data, save, te_splits=["test-clean"])
-    msg = str(err.value)
-    assert utt_id in msg
-    assert str(trans) in msg
+def test_content_checks_are_optional(data, save):
+    (trans, utt_id), *_ = _utterances(data / "test-clean")
+    import numpy
+
+    soundfile.write(trans.parent / f"{utt_id}.flac", numpy.zeros(16000), 16000, format="FLAC")
+    prep.prepare_librispeech(data, save, te_splits=["test-clean"])
+    _, rows = _read_csv(save / "test-clean.csv")
+    assert utt_id in {row["ID"] for row in rows}  # silence not looked for
+    assert not (save / "test-clean_problems.csv").exists()
 
 
 def test_cli(data, save):

@@ -29,7 +29,7 @@ import torch
 from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_listen.audio_loading import load_audio
+from speechbrain_listen.audio_loading import load_audio_or_placeholder
 from speechbrain_listen.brain import ListenBrain
 from speechbrain_listen.config_checks import ConfigError, check_hparams, parse_recipe_arguments
 from speechbrain_listen.data_pipelines import add_instruction_items, train_loader_options
@@ -75,9 +75,13 @@ def dataio_prepare(hparams):
     max_samples = int(hparams["max_duration"] * sample_rate)
 
     @sb.utils.data_pipeline.takes("wav")
-    @sb.utils.data_pipeline.provides("sig")
+    @sb.utils.data_pipeline.provides("sig", "audio_ok")
     def audio_pipeline(wav):
-        return load_audio(wav, sample_rate)[:max_samples]
+        # A file that went bad after preparation becomes silence marked
+        # not ok: training skips its batch, evaluation scores it as is.
+        sig, ok = load_audio_or_placeholder(wav, sample_rate)
+        yield sig[:max_samples]
+        yield ok
 
     @sb.utils.data_pipeline.takes("references")
     @sb.utils.data_pipeline.provides("target")
@@ -100,9 +104,9 @@ def dataio_prepare(hparams):
     add_instruction_items(
         [train_data], eval_sets, hparams["train_instructions"], hparams["test_instruction"]
     )
-    sb.dataio.dataset.set_output_keys([train_data], ["id", "sig", "target", "instruction"])
+    sb.dataio.dataset.set_output_keys([train_data], ["id", "sig", "audio_ok", "target", "instruction"])
     sb.dataio.dataset.set_output_keys(
-        eval_sets, ["id", "sig", "target", "instruction", "references"]
+        eval_sets, ["id", "sig", "audio_ok", "target", "instruction", "references"]
     )
     return train_data, valid_data, test_datasets
 

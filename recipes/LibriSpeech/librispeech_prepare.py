@@ -13,6 +13,15 @@ Preparation is idempotent: the options of the last successful run are
 recorded next to the manifests, and a repeated call with the same options
 returns without touching the disk.
 
+Every utterance is checked (``speechbrain_listen.data_checks``): missing,
+unreadable or empty audio, an empty or non-ASCII transcript, a duplicate id;
+with ``check_audio_content`` also NaN and silent audio. Under
+``on_bad_data="skip"`` (default) such utterances are left out, counted in a
+logged summary and listed in ``<save_folder>/<split>_problems.csv``; under
+``"stop"`` the first problem stops preparation with the file named. Other
+sample rates and multi-channel files are reported and kept (loading
+resamples and averages them).
+
 Run as a script for convenience::
 
     python librispeech_prepare.py DATA_FOLDER SAVE_FOLDER \\
@@ -31,8 +40,9 @@ import tempfile
 from pathlib import Path
 
 import soundfile
-
 from speechbrain.utils.logger import get_logger
+
+from speechbrain_listen.data_checks import DataReport, audio_problems, text_problems
 
 logger = get_logger(__name__)
 
@@ -40,6 +50,7 @@ CSV_HEADER = ["ID", "duration", "wav", "spk_id", "wrd"]
 OPTS_FILE = "librispeech_prepare_opts.json"
 AUDIO_EXT = ".flac"
 TRANS_SUFFIX = ".trans.txt"
+SAMPLE_RATE = 16000
 
 
 def prepare_librispeech(
@@ -49,6 +60,8 @@ def prepare_librispeech(
     dev_splits=(),
     te_splits=(),
     skip_prep=False,
+    on_bad_data="skip",
+    check_audio_content=False,
 ):
     """Writes one CSV manifest per requested LibriSpeech split.
 
@@ -79,6 +92,12 @@ def prepare_librispeech(
         Test split names, e.g. ``["test-clean", "test-other"]``.
     skip_prep : bool
         If True, do nothing and return an empty dict.
+    on_bad_data : str
+        ``"skip"`` leaves out (and counts) utterances with problems;
+        ``"stop"`` raises at the first one.
+    check_audio_content : bool
+        Also decode every file to find NaN and silent audio (slow on the
+        full corpus: every file is read).
 
     Returns
     -------
@@ -89,11 +108,9 @@ def prepare_librispeech(
     Raises
     ------
     FileNotFoundError
-        If ``data_folder``, a split folder, or the audio file of a
-        transcript line is missing.
-    ValueError
-        If a transcript line has no words, or an utterance id appears twice
-        in a split.
+        If ``data_folder`` or a split folder is missing.
+    speechbrain_listen.data_checks.DataError
+        With ``on_bad_data="stop"``: the first utterance with a problem.
 
     Example
     -------
@@ -127,6 +144,8 @@ def prepare_librispeech(
         "tr_splits": tr_splits,
         "dev_splits": dev_splits,
         "te_splits": te_splits,
+        "on_bad_data": on_bad_data,
+        "check_audio_content": check_audio_content,
     }
     opts_file = save_folder / OPTS_FILE
 
@@ -159,8 +178,12 @@ def prepare_librispeech(
         opts_file.unlink()
 
     for split in splits:
-        rows = _scan_split(data_folder / split, split)
+        report = DataReport(split, on_bad_data)
+        rows, examples = _scan_split(data_folder / split, split, report, check_audio_content)
         _write_csv(csv_files[split], rows)
+        problems_file = report.write(save_folder / f"{split}_problems.csv")
+        if problems_file is not None:
+            logger.warning("%s; details in %s", report.summary(examples), problems_file)
         hours = sum(row[1] for row in rows) / 3600
         logger.info(
             "%s: %d utterances, %.2f hours -> %s",
@@ -233,7 +256,7 @@ def _skip(csv_files, opts_file, opts):
     return recorded == opts
 
 
-def _scan_split(split_folder, split):
+def _scan_split(split_folder, split, report, check_content=False):
     """Collects the manifest rows of one split.
 
     Arguments
@@ -242,11 +265,17 @@ def _scan_split(split_folder, split):
         The split folder, e.g. ``<data_folder>/dev-clean``.
     split : str
         The split name, used in error messages.
+    report : speechbrain_listen.data_checks.DataReport
+        Receives every utterance's problems and decides what is kept.
+    check_content : bool
+        Decode the audio to look for NaN and silence too.
 
     Returns
     -------
-    list of tuple
+    rows : list of tuple
         ``(ID, duration, wav, spk_id, wrd)`` rows sorted by ID.
+    examples : int
+        Utterances listed in the transcripts (kept or not).
     """
     # Sorted so that errors (and therefore reruns) are reproducible.
     trans_files = sorted(split_folder.glob(f"*/*/*{TRANS_SUFFIX}"))
@@ -259,24 +288,23 @@ def _scan_split(split_folder, split):
         )
 
     rows = {}
+    examples = 0
     for trans_file in trans_files:
         for utt_id, words in _read_transcript(trans_file):
-            if utt_id in rows:
-                raise ValueError(
-                    f"Utterance id '{utt_id}' appears twice in split "
-                    f"'{split}' (second time in {trans_file})"
-                )
+            examples += 1
             wav = trans_file.parent / f"{utt_id}{AUDIO_EXT}"
-            if not wav.is_file():
-                raise FileNotFoundError(
-                    f"Audio file {wav} not found for utterance '{utt_id}' "
-                    f"listed in {trans_file}"
-                )
+            problems = audio_problems(str(wav), SAMPLE_RATE, check_content)
+            problems += [
+                (name, f"{detail}, in {trans_file}")
+                for name, detail in text_problems(words, ascii_only=True)
+            ]
+            if not report.keep(utt_id, wav, problems):
+                continue
             duration = soundfile.info(str(wav)).duration
             spk_id = utt_id.split("-")[0]
             rows[utt_id] = (utt_id, duration, str(wav), spk_id, words)
 
-    return [rows[utt_id] for utt_id in sorted(rows)]
+    return [rows[utt_id] for utt_id in sorted(rows)], examples
 
 
 def _read_transcript(trans_file):
@@ -292,7 +320,8 @@ def _read_transcript(trans_file):
     utt_id : str
         The utterance id (first field of the line).
     words : str
-        The rest of the line, with surrounding whitespace removed.
+        The rest of the line, with surrounding whitespace removed (empty
+        when the line holds the id alone: the caller reports it).
     """
     with open(trans_file, encoding="utf-8") as fin:
         for line in fin:
@@ -300,12 +329,7 @@ def _read_transcript(trans_file):
             if not fields:
                 # Tolerate blank lines, e.g. a trailing empty line.
                 continue
-            if len(fields) < 2:
-                raise ValueError(
-                    f"Empty transcript for utterance '{fields[0]}' in "
-                    f"{trans_file}"
-                )
-            yield fields[0], fields[1]
+            yield fields[0], fields[1] if len(fields) > 1 else ""
 
 
 def _write_csv(csv_file, rows):
@@ -413,6 +437,14 @@ def main(argv=None):
         default=["train-clean-100", "dev-clean", "test-clean"],
         help="split names (default: %(default)s)",
     )
+    parser.add_argument(
+        "--on_bad_data", choices=["skip", "stop"], default="skip",
+        help="leave out utterances with problems, or stop at the first one",
+    )
+    parser.add_argument(
+        "--check_audio_content", action="store_true",
+        help="also decode every file to find NaN and silent audio",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -427,6 +459,8 @@ def main(argv=None):
         tr_splits=by_role["train"],
         dev_splits=by_role["dev"],
         te_splits=by_role["test"],
+        on_bad_data=args.on_bad_data,
+        check_audio_content=args.check_audio_content,
     )
 
 

@@ -22,7 +22,7 @@ from hyperpyyaml import load_hyperpyyaml
 from speechbrain.dataio.dataio import merge_csvs
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_listen.audio_loading import load_audio
+from speechbrain_listen.audio_loading import load_audio_or_placeholder
 from speechbrain_listen.brain import ListenBrain
 from speechbrain_listen.config_checks import ConfigError, check_hparams, parse_recipe_arguments
 from speechbrain_listen.data_pipelines import add_instruction_items, train_loader_options
@@ -57,9 +57,13 @@ def dataio_prepare(hparams):
     eval_sets = [valid_data] + list(test_datasets.values())
 
     @sb.utils.data_pipeline.takes("wav")
-    @sb.utils.data_pipeline.provides("sig")
+    @sb.utils.data_pipeline.provides("sig", "audio_ok")
     def audio_pipeline(wav):
-        return load_audio(wav, hparams["sample_rate"])
+        # A file that went bad after preparation becomes silence marked
+        # not ok: training skips its batch, evaluation scores it as is.
+        sig, ok = load_audio_or_placeholder(wav, hparams["sample_rate"])
+        yield sig
+        yield ok
 
     @sb.utils.data_pipeline.takes("wrd")
     @sb.utils.data_pipeline.provides("target")
@@ -75,7 +79,7 @@ def dataio_prepare(hparams):
         [train_data], eval_sets, hparams["train_instructions"], hparams["test_instruction"]
     )
     sb.dataio.dataset.set_output_keys(
-        datasets, ["id", "sig", "target", "instruction"]
+        datasets, ["id", "sig", "audio_ok", "target", "instruction"]
     )
     return train_data, valid_data, test_datasets
 
@@ -108,6 +112,8 @@ def main(argv):
             "dev_splits": hparams["dev_splits"],
             "te_splits": hparams["test_splits"],
             "skip_prep": hparams["skip_prep"],
+            "on_bad_data": hparams["on_bad_data"],
+            "check_audio_content": hparams["check_audio_content"],
         },
     )
     run_on_main(
