@@ -121,18 +121,22 @@ class AtomicCheckpointer(Checkpointer):
             meta=meta, end_of_epoch=end_of_epoch, name=name, verbosity=logging.DEBUG
         )
         ddp_barrier()  # every rank's files are written before the rename
-        if staged is None:
-            return None
-        final = staged.path.with_name(staged.path.name[len(STAGING_PREFIX):])
-        _fsync_folder_files(staged.path)
-        if final.exists():  # a named checkpoint saved again: replace it
-            self._remove_folder(final)
-        os.rename(staged.path, final)
-        _fsync_path(final.parent)
-        kind = "end-of-epoch" if end_of_epoch else "intra-epoch"
-        logger.log(verbosity, f"Saved an {kind} checkpoint in {final}")
-        paramfiles = {key: final / path.name for key, path in staged.paramfiles.items()}
-        return Checkpoint(final, staged.meta, paramfiles)
+        saved = None
+        if staged is not None:  # the main process
+            final = staged.path.with_name(staged.path.name[len(STAGING_PREFIX):])
+            _fsync_folder_files(staged.path)
+            if final.exists():  # a named checkpoint saved again: replace it
+                self._remove_folder(final)
+            os.rename(staged.path, final)
+            _fsync_path(final.parent)
+            kind = "end-of-epoch" if end_of_epoch else "intra-epoch"
+            logger.log(verbosity, f"Saved an {kind} checkpoint in {final}")
+            paramfiles = {key: final / path.name for key, path in staged.paramfiles.items()}
+            saved = Checkpoint(final, staged.meta, paramfiles)
+        # Every rank lists the same checkpoints afterwards (``save_and_keep_only``
+        # deletes on the main process with collectives that must match).
+        ddp_barrier()
+        return saved
 
     @staticmethod
     def _remove_folder(path):

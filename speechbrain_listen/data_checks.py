@@ -59,8 +59,8 @@ def audio_problems(path, sample_rate, check_content=False):
     ---------
     path : str
         Audio file.
-    sample_rate : int
-        The corpus's sample rate.
+    sample_rate : int or None
+        The corpus's sample rate (None: any rate).
     check_content : bool
         Also decode the samples and look for NaN/inf and silence.
 
@@ -89,7 +89,7 @@ def audio_problems(path, sample_rate, check_content=False):
     if info.frames == 0:
         return [("zero-length", "0 samples")]
     problems = []
-    if info.samplerate != sample_rate:
+    if sample_rate is not None and info.samplerate != sample_rate:
         problems.append(("wrong-rate", f"{info.samplerate} Hz, expected {sample_rate} Hz"))
     if info.channels != 1:
         problems.append(("multi-channel", f"{info.channels} channels"))

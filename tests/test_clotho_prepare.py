@@ -125,9 +125,14 @@ def test_missing_captions_file_is_named(clotho, tmp_path):
 
 
 def test_missing_audio_folder_and_file_are_named(clotho, tmp_path):
+    from speechbrain_listen.data_checks import DataError
+
     os.remove(clotho / "evaluation" / "d e.wav")
-    with pytest.raises(FileNotFoundError, match="d e.wav"):
-        prepare_clotho(clotho, tmp_path / "save")
+    with pytest.raises(DataError, match="d e.wav.*missing"):
+        prepare_clotho(clotho, tmp_path / "save", on_bad_data="stop")
+    # Skipped by default: the other clip of the split stays.
+    prepare_clotho(clotho, tmp_path / "save_skip")
+    assert [row["file_name"] for row in load_manifest(tmp_path / "save_skip" / "evaluation.csv").values()] == ["b.wav"]
     for f in (clotho / "validation").iterdir():
         f.unlink()
     (clotho / "validation").rmdir()
@@ -143,14 +148,36 @@ def test_missing_column_is_named(clotho, tmp_path):
     assert "clotho_captions_validation.csv" in str(err.value)
 
 
-def test_empty_caption_and_duplicate_file_are_rejected(tmp_path):
-    path = tmp_path / "clotho_captions_x.csv"
-    path.write_text(",".join(HEADER) + "\na.wav,one,two,,four,five\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"row 2 \('a.wav'\): empty caption_3"):
-        read_captions_csv(path)
-    path.write_text(",".join(HEADER) + "\na.wav,1,2,3,4,5\na.wav,1,2,3,4,5\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="listed twice"):
-        read_captions_csv(path)
+def test_bad_clips_are_reported_and_skipped(tmp_path, caplog):
+    root = write_clotho(
+        tmp_path / "clotho",
+        {"development": [(f"{n}.wav", caps(n), 1.0) for n in "abcdefg"]},
+    )
+    dev = root / "development"
+    soundfile.write(str(dev / "b.wav"), np.zeros(44100), 44100, subtype="PCM_16")  # silent
+    (dev / "c.wav").write_bytes(b"RIFF broken")  # unreadable
+    tone = 0.1 * np.sin(np.arange(16000) / 10.0)
+    soundfile.write(str(dev / "d.wav"), tone, 16000, subtype="PCM_16")  # other rate: kept
+    soundfile.write(str(dev / "e.wav"), np.stack([tone, tone], 1), 44100)  # stereo: kept
+    captions_file = root / "clotho_captions_development.csv"
+    text = captions_file.read_text(encoding="utf-8")
+    text = text.replace("f caption number 3.", "")  # an empty caption
+    text += "a.wav," + ",".join(caps("again")) + "\n"  # a file listed twice
+    captions_file.write_text(text, encoding="utf-8")
+
+    prepare_clotho(root, tmp_path / "save", splits=["development"], check_audio_content=True)
+    kept = sorted(row["file_name"] for row in load_manifest(tmp_path / "save" / "development.csv").values())
+    assert kept == ["a.wav", "d.wav", "e.wav", "g.wav"]
+    with open(tmp_path / "save" / "development_problems.csv", newline="", encoding="utf-8") as fin:
+        problems = {(row["ID"], row["problem"]) for row in csv.DictReader(fin)}
+    assert problems == {
+        ("b.wav", "silent"), ("c.wav", "unreadable"), ("d.wav", "wrong-rate"),
+        ("e.wav", "multi-channel"), ("f.wav", "empty-text"), ("a.wav", "duplicate-id"),
+    }
+    assert "4 of 8 examples skipped" in caplog.text
+    # The first copy of a.wav keeps its own captions.
+    first = [r for r in load_manifest(tmp_path / "save" / "development.csv").values() if r["file_name"] == "a.wav"]
+    assert first[0]["references"] == caps("a")
 
 
 def test_byte_order_mark_and_spaced_header(tmp_path):

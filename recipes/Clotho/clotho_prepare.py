@@ -27,6 +27,15 @@ the round trip. Read manifests with :func:`load_manifest`, not
 ``DynamicItemDataset.from_csv``: SpeechBrain's CSV loader substitutes
 ``$name`` patterns in every value (and fails on a caption with "$5").
 
+Every clip is checked (``speechbrain_listen.data_checks``): missing,
+unreadable or empty audio, an empty caption, a file listed twice, a sample
+rate other than the split's usual one, several channels; with
+``check_audio_content`` also NaN and silent audio. Under
+``on_bad_data="skip"`` (default) such clips are left out (rate and channels:
+kept, converted when loaded), counted in a logged summary and listed in
+``<save_folder>/<split>_problems.csv``; under ``"stop"`` the first problem
+stops preparation with the file named.
+
 Preparation is idempotent: the options of the last successful run and the
 size and modification time of each captions CSV are recorded next to the
 manifests; a repeated call with the same options and unchanged CSVs returns
@@ -41,6 +50,7 @@ Authors
 """
 
 import argparse
+import collections
 import csv
 import json
 import logging
@@ -50,6 +60,8 @@ from pathlib import Path
 
 import soundfile
 from speechbrain.utils.logger import get_logger
+
+from speechbrain_listen.data_checks import DataReport, audio_problems, text_problems
 
 logger = get_logger(__name__)
 
@@ -71,7 +83,14 @@ def captions_csv_name(split):
     return f"clotho_captions_{split}.csv"
 
 
-def prepare_clotho(data_folder, save_folder, splits=SPLITS, skip_prep=False):
+def prepare_clotho(
+    data_folder,
+    save_folder,
+    splits=SPLITS,
+    skip_prep=False,
+    on_bad_data="skip",
+    check_audio_content=False,
+):
     """Writes one manifest per requested Clotho split.
 
     Arguments
@@ -87,6 +106,11 @@ def prepare_clotho(data_folder, save_folder, splits=SPLITS, skip_prep=False):
         (any name with a captions CSV and an audio folder works).
     skip_prep : bool
         If True, do nothing and return an empty dict.
+    on_bad_data : str
+        ``"skip"`` leaves out (and counts) clips with problems; ``"stop"``
+        raises at the first one.
+    check_audio_content : bool
+        Also decode every clip to find NaN and silent audio.
 
     Returns
     -------
@@ -96,11 +120,13 @@ def prepare_clotho(data_folder, save_folder, splits=SPLITS, skip_prep=False):
     Raises
     ------
     FileNotFoundError
-        A missing data folder, captions CSV, audio folder or audio file
-        (the message names it).
+        A missing data folder, captions CSV or audio folder (the message
+        names it).
     ValueError
-        A captions CSV without a needed column, with an empty caption, or
-        with a file name listed twice (the message names file and row).
+        A captions CSV without a needed column (the message names file and
+        column).
+    speechbrain_listen.data_checks.DataError
+        With ``on_bad_data="stop"``: the first clip with a problem.
 
     Example
     -------
@@ -132,6 +158,8 @@ def prepare_clotho(data_folder, save_folder, splits=SPLITS, skip_prep=False):
     opts = {
         "data_folder": str(data_folder),
         "splits": splits,
+        "on_bad_data": on_bad_data,
+        "check_audio_content": check_audio_content,
         # A replaced captions file (e.g. a corrected release) is re-read.
         "captions": {
             split: _file_signature(data_folder / captions_csv_name(split)) for split in splits
@@ -147,7 +175,11 @@ def prepare_clotho(data_folder, save_folder, splits=SPLITS, skip_prep=False):
     if opts_file.exists():
         opts_file.unlink()
     for split in splits:
-        rows = _scan_split(data_folder, split)
+        report = DataReport(split, on_bad_data)
+        rows, examples = _scan_split(data_folder, split, report, check_audio_content)
+        problems_file = report.write(save_folder / f"{split}_problems.csv")
+        if problems_file is not None:
+            logger.warning("%s; details in %s", report.summary(examples), problems_file)
         _atomic_write(csv_files[split], lambda out, rows=rows: _write_rows(out, rows), newline="")
         hours = sum(row[1] for row in rows) / 3600
         logger.info("%s: %d clips, %.2f hours -> %s", split, len(rows), hours, csv_files[split])
@@ -157,6 +189,9 @@ def prepare_clotho(data_folder, save_folder, splits=SPLITS, skip_prep=False):
 
 def read_captions_csv(path):
     """Reads a ``clotho_captions_<split>.csv`` into (file name, captions) pairs.
+
+    Values are stripped; empty captions and repeated file names are kept
+    as they are (the preparation reports them). A missing column raises.
 
     Arguments
     ---------
@@ -197,25 +232,13 @@ def read_captions_csv(path):
                 f"a Clotho captions file has file_name, {', '.join(CAPTION_COLUMNS)}"
             )
         reader.fieldnames = columns
-        rows, seen = [], set()
-        # Line 1 is the header.
-        for line, row in enumerate(reader, start=2):
-            file_name = (row["file_name"] or "").strip()
-            if not file_name:
-                raise ValueError(f"{path}, row {line}: empty file_name")
-            if file_name in seen:
-                raise ValueError(f"{path}, row {line}: file_name {file_name!r} listed twice")
-            seen.add(file_name)
-            captions = []
-            for column in CAPTION_COLUMNS:
-                caption = (row[column] or "").strip()
-                if not caption:
-                    raise ValueError(
-                        f"{path}, row {line} ({file_name!r}): empty {column}"
-                    )
-                captions.append(caption)
-            rows.append((file_name, captions))
-    return rows
+        return [
+            (
+                (row["file_name"] or "").strip(),
+                [(row[column] or "").strip() for column in CAPTION_COLUMNS],
+            )
+            for row in reader
+        ]
 
 
 def load_manifest(csv_file):
@@ -254,17 +277,42 @@ def load_manifest(csv_file):
     return data
 
 
-def _scan_split(data_folder, split):
-    """Manifest rows ``(ID, duration, wav, file_name, caption_1..5)`` of a split."""
+def _usual_sample_rate(files):
+    """The most common sample rate among the readable files (None if none)."""
+    rates = collections.Counter()
+    for path in files:
+        try:
+            rates[soundfile.info(str(path)).samplerate] += 1
+        except (soundfile.LibsndfileError, RuntimeError, TypeError):
+            continue
+    return rates.most_common(1)[0][0] if rates else None
+
+
+def _scan_split(data_folder, split, report, check_content=False):
+    """Manifest rows ``(ID, duration, wav, file_name, caption_1..5)`` of a
+    split, and the number of clips listed (kept or not)."""
     captions_file = data_folder / captions_csv_name(split)
     audio_folder = data_folder / split
+    listed_rows = read_captions_csv(captions_file)
+    # Clotho has no fixed rate in its description: the split's usual rate is
+    # the reference (44.1 kHz in the release), outliers are reported.
+    usual_rate = _usual_sample_rate(
+        audio_folder / name for name, _ in listed_rows if name and (audio_folder / name).is_file()
+    )
     rows = []
-    for file_name, captions in read_captions_csv(captions_file):
+    for line, (file_name, captions) in enumerate(listed_rows, start=2):
         wav = audio_folder / file_name
-        if not wav.is_file():
-            raise FileNotFoundError(
-                f"Audio file {wav} not found for '{file_name}' listed in {captions_file}"
-            )
+        if not file_name:
+            problems = [("missing", f"empty file_name in {captions_file}, row {line}")]
+        else:
+            problems = audio_problems(str(wav), usual_rate, check_content)
+        for column, caption in zip(CAPTION_COLUMNS, captions):
+            problems += [
+                (name, f"{column} {detail}, in {captions_file}, row {line}")
+                for name, detail in text_problems(caption)
+            ]
+        if not report.keep(file_name or f"row {line}", wav, problems):
+            continue
         duration = soundfile.info(str(wav)).duration
         # The split in the ID keeps IDs (and feature-cache entries) distinct
         # even if two splits hold clips of the same name.
@@ -279,7 +327,7 @@ def _scan_split(data_folder, split):
             audio_folder,
             sorted(unlisted)[0],
         )
-    return sorted(rows)
+    return sorted(rows), len(listed_rows)
 
 
 def _write_rows(out, rows):
@@ -328,9 +376,20 @@ def main(argv=None):
     parser.add_argument("data_folder", help="Clotho v2.1 folder (captions CSVs + audio folders)")
     parser.add_argument("save_folder", help="where to write <split>.csv")
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), help="default: %(default)s")
+    parser.add_argument(
+        "--on_bad_data", choices=["skip", "stop"], default="skip",
+        help="leave out clips with problems, or stop at the first one",
+    )
+    parser.add_argument(
+        "--check_audio_content", action="store_true",
+        help="also decode every clip to find NaN and silent audio",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    prepare_clotho(args.data_folder, args.save_folder, args.splits)
+    prepare_clotho(
+        args.data_folder, args.save_folder, args.splits,
+        on_bad_data=args.on_bad_data, check_audio_content=args.check_audio_content,
+    )
 
 
 if __name__ == "__main__":

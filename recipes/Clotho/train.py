@@ -138,6 +138,8 @@ def main(argv):
             "save_folder": hparams["save_folder"],
             "splits": splits,
             "skip_prep": hparams["skip_prep"],
+            "on_bad_data": hparams["on_bad_data"],
+            "check_audio_content": hparams["check_audio_content"],
         },
     )
     train_data, valid_data, test_datasets = dataio_prepare(hparams)
