@@ -10,7 +10,8 @@ captioning metrics against all references for audio captioning.
 The recipes choose the prompt provider in hparams (``PromptPool``,
 ``SoftPrompt``, or none with LoRA inside the LLM lobe); this class does not
 care which. Expected hparams: ``selection_loss_weight``, ``num_beams``, ``valid_num_beams``,
-``max_new_tokens``, ``lr_scheduler``, ``train_logger``,
+``max_new_tokens``, ``lr_scheduler``, ``train_logger``, optionally
+``max_new_tokens_per_second`` (with ``sample_rate``),
 ``valid_search_interval``; modules ``audio_encoder``, ``connector``, ``llm``
 and optionally ``prompt_adapter`` and ``token_alignment`` (the auxiliary CTC
 of ``token_alignment.py``, weighted by ``alignment_loss_weight``; with
@@ -360,6 +361,7 @@ class ListenBrain(sb.Brain):
                 self.llm.build_inputs(wrapped, prompts),
                 num_beams=beams,
                 max_new_tokens=self.hparams.max_new_tokens,
+                example_limits=self.length_limits(wavs, wav_lens),
             )
         return {
             "ce": ce,
@@ -368,6 +370,20 @@ class ListenBrain(sb.Brain):
             "hyps": hyps,
             "indices": prompted.indices,
         }
+
+    def length_limits(self, wavs, wav_lens):
+        """Per-example answer limits from the audio durations, or None.
+
+        With hparams ``max_new_tokens_per_second`` set (ASR: a little above
+        the fastest speech's token rate), an answer may have at most that
+        many tokens per second of its audio: a decoding loop then costs a
+        bounded number of insertions (``llm_lobe.PerExampleLengthLimit``).
+        """
+        rate = getattr(self.hparams, "max_new_tokens_per_second", None)
+        if rate is None:
+            return None
+        seconds = wav_lens.cpu() * wavs.shape[1] / self.hparams.sample_rate
+        return [max(1, math.ceil(rate * float(s))) for s in seconds]
 
     def in_alignment_warmup(self, stage):
         """True for the first ``alignment_warmup_steps`` training steps.

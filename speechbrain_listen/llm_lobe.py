@@ -24,7 +24,7 @@ Authors
 from typing import NamedTuple
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria
 
 from speechbrain.utils.logger import get_logger
 from speechbrain_listen.trainable_state import TrainableStateModule
@@ -325,7 +325,7 @@ class LLMLobe(TrainableStateModule):
         )
 
     @torch.no_grad()
-    def generate(self, inputs, num_beams=4, max_new_tokens=150):
+    def generate(self, inputs, num_beams=4, max_new_tokens=150, example_limits=None):
         """Decodes a batch with beam search and KV cache.
 
         Arguments
@@ -336,6 +336,9 @@ class LLMLobe(TrainableStateModule):
             Beam size (1 = greedy).
         max_new_tokens : int
             Length limit of each answer.
+        example_limits : list of int, optional
+            A length limit per example (e.g. from its audio duration, see
+            :class:`PerExampleLengthLimit`), applied below ``max_new_tokens``.
 
         Returns
         -------
@@ -345,6 +348,10 @@ class LLMLobe(TrainableStateModule):
         stop_ids = [self.end_of_turn_id]
         if self.tokenizer.eos_token_id not in (None, self.end_of_turn_id):
             stop_ids.append(self.tokenizer.eos_token_id)
+        stopping = []
+        if example_limits is not None:
+            max_new_tokens = min(max_new_tokens, max(example_limits))
+            stopping.append(PerExampleLengthLimit(example_limits))
         out = self.model.generate(
             inputs_embeds=inputs.embeds,
             attention_mask=inputs.attention_mask,
@@ -353,11 +360,49 @@ class LLMLobe(TrainableStateModule):
             max_new_tokens=max_new_tokens,
             eos_token_id=stop_ids,
             pad_token_id=self.pad_id,
+            stopping_criteria=stopping or None,
         )
         return [
             text.strip()
             for text in self.tokenizer.batch_decode(out, skip_special_tokens=True)
         ]
+
+
+class PerExampleLengthLimit(StoppingCriteria):
+    """Stops each answer of a batch at its own length limit.
+
+    A stuck answer (the same phrase over and over, the commonest error of a
+    half-trained audio LLM) then costs at most its example's limit instead
+    of the batch's ``max_new_tokens``, in errors and in decoding time; the
+    limit is usually proportional to the audio's duration (like ESPnet's
+    ``maxlenratio``). ``generate`` hands the criterion one row per sequence,
+    ``batch x k`` rows in beam search (``k`` beams or candidates per
+    example, in example order).
+
+    Arguments
+    ---------
+    limits : list of int
+        New tokens allowed for each example of the batch.
+
+    Example
+    -------
+    >>> limit = PerExampleLengthLimit([2, 5])
+    >>> ids = torch.zeros(4, 3, dtype=torch.long)  # 2 examples x 2 beams, 3 tokens
+    >>> limit(ids[:, :1], None).tolist(), limit(ids[:, :2], None).tolist()
+    ([False, False, False, False], [True, True, False, False])
+    """
+
+    def __init__(self, limits):
+        self.limits = torch.as_tensor(limits)
+        self.start = None  # tokens in ``input_ids`` before the first new one
+
+    def __call__(self, input_ids, scores, **kwargs):
+        if self.start is None:  # first call: one new token so far
+            self.start = input_ids.shape[1] - 1
+        generated = input_ids.shape[1] - self.start
+        per_example = input_ids.shape[0] // len(self.limits)
+        limits = self.limits.to(input_ids.device).repeat_interleave(per_example)
+        return generated >= limits
 
 
 def mean_input_embedding(llm):

@@ -251,3 +251,42 @@ def tiny_beats(tiny_beats_ckpt):
     from speechbrain.lobes.models.beats import BEATs
 
     return BEATs(ckp_path=tiny_beats_ckpt, freeze=True)
+
+
+LIBRISPEECH_HPARAMS = Path(__file__).resolve().parents[1] / "recipes" / "LibriSpeech" / "hparams"
+
+
+@pytest.fixture
+def small_brain(tiny_whisper_dir, tiny_llm_dir, tmp_path):
+    """A ``ListenBrain`` of ``listen_small.yaml`` on the tiny models, fp32,
+    ready for ``fit_batch`` (optimizer made, no checkpointer)."""
+    from hyperpyyaml import load_hyperpyyaml
+
+    from speechbrain_listen.brain import ListenBrain
+
+    overrides = {
+        "data_folder": str(tmp_path),
+        "output_folder": str(tmp_path / "out"),
+        "whisper_source": tiny_whisper_dir,
+        "llm_source": tiny_llm_dir,
+        "whisper_seconds": 3,
+        "feature_cache_dir": None,
+        "qformer_hidden_size": 32,
+        "qformer_heads": 2,
+        "qformer_intermediate_size": 64,
+        "pool_size": 12,
+        "num_prompts": 4,
+    }
+    with open(LIBRISPEECH_HPARAMS / "listen_small.yaml", encoding="utf-8") as fin:
+        hparams = load_hyperpyyaml(fin, overrides)
+    brain = ListenBrain(
+        modules=hparams["modules"],
+        opt_class=hparams["opt_class"],
+        hparams=hparams,
+        run_opts={"device": "cpu", "precision": "fp32", "nonfinite_patience": 2},
+        checkpointer=None,
+    )
+    brain.on_fit_start()
+    return brain
+
+

@@ -4,7 +4,6 @@ import pathlib
 
 import pytest
 import torch
-from hyperpyyaml import load_hyperpyyaml
 from speechbrain.dataio.batch import PaddedBatch
 
 from speechbrain_listen.brain import ListenBrain
@@ -13,31 +12,8 @@ HPARAMS = pathlib.Path(__file__).resolve().parents[1] / "recipes" / "LibriSpeech
 
 
 @pytest.fixture
-def brain(tiny_whisper_dir, tiny_llm_dir, tmp_path):
-    overrides = {
-        "data_folder": str(tmp_path),
-        "output_folder": str(tmp_path / "out"),
-        "whisper_source": tiny_whisper_dir,
-        "llm_source": tiny_llm_dir,
-        "whisper_seconds": 3,
-        "feature_cache_dir": None,
-        "qformer_hidden_size": 32,
-        "qformer_heads": 2,
-        "qformer_intermediate_size": 64,
-        "pool_size": 12,
-        "num_prompts": 4,
-    }
-    with open(HPARAMS / "listen_small.yaml", encoding="utf-8") as fin:
-        hparams = load_hyperpyyaml(fin, overrides)
-    brain = ListenBrain(
-        modules=hparams["modules"],
-        opt_class=hparams["opt_class"],
-        hparams=hparams,
-        run_opts={"device": "cpu", "precision": "fp32", "nonfinite_patience": 2},
-        checkpointer=None,
-    )
-    brain.on_fit_start()
-    return brain
+def brain(small_brain):
+    return small_brain
 
 
 def make_batch(audio_ok=(True, True)):

@@ -261,6 +261,20 @@ def test_generation_runs_to_max_new_tokens(tiny_llm_dir):
     assert len(calls) == 5
 
 
+@pytest.mark.parametrize("num_beams", [1, 3])
+def test_each_answer_stops_at_its_own_limit(tiny_llm_dir, num_beams):
+    llm = LLMLobe(tiny_llm_dir)
+    word = llm.tokenizer(" the", add_special_tokens=False).input_ids[0]
+    calls = rig_head(llm, word)  # a model stuck on one word
+    wrapped = llm.wrap_audio(audio(3, 4, 32), torch.tensor([4, 1, 2]), [INSTRUCTION] * 3)
+    texts = llm.generate(
+        llm.build_inputs(wrapped), num_beams=num_beams, max_new_tokens=20,
+        example_limits=[2, 5, 3],
+    )
+    assert texts == ["the the", "the the the the the", "the the the"]
+    assert len(calls) <= 5  # stopped at the largest limit, not at 20
+
+
 def test_batched_greedy_matches_one_by_one(tiny_llm):
     d = tiny_llm.hidden_size
     tokens = audio(3, 6, d, seed=1)
