@@ -2,6 +2,7 @@
 #   make demo   the embedded offline default: model pack + synthetic
 #               LibriSpeech + LiSTEN training on CPU + results table
 #   make test   create .venv from nothing (pinned stack) and run the test suite
+#   make bench  speed benchmark (paper pipeline vs ours), see benchmarks/speed.py
 #   make venv   only create the environment
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.installed
 
 MODELS_STAMP := $(VENV)/.model-packages
 
-.PHONY: venv test demo clean system-deps
+.PHONY: venv test demo bench clean system-deps
 
 venv: $(STAMP)
 
@@ -41,6 +42,12 @@ test: $(STAMP) system-deps
 
 demo: $(MODELS_STAMP) system-deps
 	$(PY) recipes/LibriSpeech/offline_demo.py $(DEMO_ARGS)
+
+# Training and decoding speed, the paper's pipeline against ours (one process).
+bench: $(MODELS_STAMP) system-deps
+	$(PY) -m speechbrain_listen.model_pack --models whisper-tiny.en smollm2-135m-instruct
+	$(PY) -m speechbrain_listen.synthetic.librispeech data/synthetic --no_progress
+	$(PY) benchmarks/speed.py --data_folder data/synthetic/LibriSpeech $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info
