@@ -45,7 +45,7 @@ demo: $(MODELS_STAMP) system-deps
 
 # Training and decoding speed, the paper's pipeline against ours (one process).
 bench: $(MODELS_STAMP) system-deps
-	$(PY) -m speechbrain_listen.model_pack --models whisper-tiny.en smollm2-135m-instruct
+	$(PY) -m speechbrain_listen.model_pack --models whisper-base smollm2-135m-instruct
 	$(PY) -m speechbrain_listen.synthetic.librispeech data/synthetic --no_progress
 	$(PY) benchmarks/speed.py --data_folder data/synthetic/LibriSpeech $(BENCH_ARGS)
 

@@ -5,7 +5,9 @@ Everything runs in one process, on the same models and the same clips, so
 the printed ratios compare like with like (absolute times depend on the
 machine; ratios much less).
 
-Training (steps per second and peak memory, AdamW on the trainable parts):
+Training (steps per second and peak memory, AdamW on the trainable parts),
+with the paper's two frozen encoders (Whisper + BEATs; ``--beats none`` for
+Whisper alone):
 
 1. ``paper``: the frozen encoder re-run at every step on audio padded to
    30 s, 88 audio tokens per clip whatever its length, logits over the whole
@@ -23,8 +25,9 @@ length:
   (``LLMLobe.generate``); the greedy transcripts of the first two are
   compared, and should agree.
 
-Peak memory is the largest resident-set growth above what the loaded models
-take, sampled every 5 ms on CPU; on a GPU, ``torch.cuda.max_memory_allocated``.
+Peak memory is the largest resident-set growth during the timed steps,
+sampled every 5 ms on CPU after freed memory is handed back to the system
+(``malloc_trim``); on a GPU, ``torch.cuda.max_memory_allocated``.
 
 The trainable-parameter breakdown at paper scale (Whisper large-v2 + BEATs,
 Llama-3-8B, M = 400) is computed from the configurations on PyTorch's meta
@@ -40,6 +43,8 @@ Authors
 """
 
 import argparse
+import ctypes
+import gc
 import json
 import os
 import pathlib
@@ -115,6 +120,13 @@ class PeakMemory:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
     def __enter__(self):
+        # Hand memory freed by earlier runs back to the system first, so that
+        # the resident set starts low and its growth is this block's own.
+        gc.collect()
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc: growth is a lower bound
+            pass
         if self.device.type == "cuda":
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats()
@@ -284,12 +296,20 @@ def paper_scale_parameters():
 
 
 def build_models(args):
-    """Whisper encoder (30 s window, feature cache), Q-Former, pool, LLM."""
+    """Whisper (+ BEATs) encoders (30 s window, feature cache), Q-Former,
+    pool, LLM.
+
+    The BEATs weights are not available offline; ``--beats random`` builds
+    SpeechBrain's BEATs (iter3 architecture, 12 layers, 768-d) with random
+    weights, which costs exactly as much compute as the real checkpoint.
+    """
     from speechbrain.integrations.huggingface.whisper import Whisper
+    from speechbrain.lobes.models.beats import BEATs
 
     save_path = tempfile.mkdtemp(prefix="listen-bench-")
     whisper = Whisper(source=args.whisper, save_path=save_path, encoder_only=True, freeze=True)
-    audio_encoder = AudioEncoder(whisper, cache_dir=os.path.join(save_path, "cache"))
+    beats = BEATs(ckp_path=None, freeze=True) if args.beats == "random" else None
+    audio_encoder = AudioEncoder(whisper, beats=beats, cache_dir=os.path.join(save_path, "cache"))
     llm = LLMLobe(args.llm, save_path=save_path)
     connector = WindowQFormer(
         input_size=audio_encoder.output_size, output_size=llm.hidden_size, window_frames=17,
@@ -305,8 +325,12 @@ def main(argv=None):
     models_dir = default_cache_dir()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data_folder", default="data/synthetic/LibriSpeech")
-    parser.add_argument("--whisper", default=os.path.join(models_dir, "whisper-tiny.en"))
+    parser.add_argument("--whisper", default=os.path.join(models_dir, "whisper-base"))
     parser.add_argument("--llm", default=os.path.join(models_dir, "smollm2-135m-instruct"))
+    parser.add_argument(
+        "--beats", choices=["random", "none"], default="random",
+        help="the paper's second encoder: BEATs with random weights (same compute), or none",
+    )
     parser.add_argument("--clips", type=int, default=8)
     parser.add_argument("--batch_size", type=int, default=4)
     parser.add_argument("--train_steps", type=int, default=4)
@@ -323,6 +347,7 @@ def main(argv=None):
     seconds = [len(c[1]) / SAMPLE_RATE for c in clips]
     print(f"{len(clips)} clips of {min(seconds):.1f}-{max(seconds):.1f} s; device {args.device}; "
           f"torch threads {torch.get_num_threads()}")
+    print(f"encoders: {args.whisper}" + (" + BEATs (random weights)" if args.beats == "random" else ""))
     models = build_models(args)
     for module in models[:3]:
         module.train()
@@ -358,6 +383,7 @@ def main(argv=None):
         print(f"  {name:36s} {value:>14,d}")
 
     report = {"clips": len(clips), "clip_seconds": seconds, "device": str(args.device),
+              "whisper": args.whisper, "beats": args.beats, "batch_size": args.batch_size,
               "threads": torch.get_num_threads(), "training": training, "decoding": decoding,
               "identical_greedy": same, "paper_scale_parameters": parts,
               "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

@@ -48,6 +48,26 @@ SILENCE_PEAK = 1e-4  # below -80 dBFS everywhere: no speech or sound at all
 BAD_DATA_CHOICES = ("skip", "stop")
 
 
+def add_bad_data_arguments(parser, examples="examples"):
+    """Adds ``--on_bad_data`` and ``--check_audio_content`` to a prep CLI.
+
+    Arguments
+    ---------
+    parser : argparse.ArgumentParser
+        The preparation script's parser.
+    examples : str
+        What the corpus holds ("utterances", "clips"), for the help text.
+    """
+    parser.add_argument(
+        "--on_bad_data", choices=BAD_DATA_CHOICES, default="skip",
+        help=f"leave out {examples} with problems, or stop at the first one",
+    )
+    parser.add_argument(
+        "--check_audio_content", action="store_true",
+        help="also decode every file to find NaN and silent audio",
+    )
+
+
 class DataError(ValueError):
     """A problem in the data under ``on_bad_data="stop"``; names the file."""
 

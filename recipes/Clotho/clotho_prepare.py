@@ -61,7 +61,12 @@ from pathlib import Path
 import soundfile
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.data_checks import DataReport, audio_problems, text_problems
+from speechbrain_listen.data_checks import (
+    DataReport,
+    add_bad_data_arguments,
+    audio_problems,
+    text_problems,
+)
 
 logger = get_logger(__name__)
 
@@ -376,14 +381,7 @@ def main(argv=None):
     parser.add_argument("data_folder", help="Clotho v2.1 folder (captions CSVs + audio folders)")
     parser.add_argument("save_folder", help="where to write <split>.csv")
     parser.add_argument("--splits", nargs="+", default=list(SPLITS), help="default: %(default)s")
-    parser.add_argument(
-        "--on_bad_data", choices=["skip", "stop"], default="skip",
-        help="leave out clips with problems, or stop at the first one",
-    )
-    parser.add_argument(
-        "--check_audio_content", action="store_true",
-        help="also decode every clip to find NaN and silent audio",
-    )
+    add_bad_data_arguments(parser, "clips")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     prepare_clotho(

@@ -42,7 +42,12 @@ from pathlib import Path
 import soundfile
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.data_checks import DataReport, audio_problems, text_problems
+from speechbrain_listen.data_checks import (
+    DataReport,
+    add_bad_data_arguments,
+    audio_problems,
+    text_problems,
+)
 
 logger = get_logger(__name__)
 
@@ -437,14 +442,7 @@ def main(argv=None):
         default=["train-clean-100", "dev-clean", "test-clean"],
         help="split names (default: %(default)s)",
     )
-    parser.add_argument(
-        "--on_bad_data", choices=["skip", "stop"], default="skip",
-        help="leave out utterances with problems, or stop at the first one",
-    )
-    parser.add_argument(
-        "--check_audio_content", action="store_true",
-        help="also decode every file to find NaN and silent audio",
-    )
+    add_bad_data_arguments(parser, "utterances")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
