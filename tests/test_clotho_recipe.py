@@ -139,8 +139,16 @@ def test_small_yaml_one_debug_step(model_overrides, tmp_path):
 def test_pipelines_draw_targets_and_keep_references(tiny_clotho, tmp_path):
     """Training draws among the five captions; evaluation keeps all five."""
     import speechbrain as sb
+    import importlib.util
+
     from clotho_prepare import prepare_clotho
-    from train import dataio_prepare
+
+    # By path: ``import train`` would find whichever recipe's train.py another
+    # test module put first on sys.path (the LibriSpeech one, say).
+    spec = importlib.util.spec_from_file_location("clotho_train", RECIPE / "train.py")
+    clotho_train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(clotho_train)
+    dataio_prepare = clotho_train.dataio_prepare
 
     save = tmp_path / "save"
     prepare_clotho(tiny_clotho, save)
