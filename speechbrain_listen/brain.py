@@ -45,7 +45,7 @@ from speechbrain.utils.checkpoints import (
     mark_as_saver,
     register_checkpoint_hooks,
 )
-from speechbrain.utils.distributed import if_main_process
+from speechbrain.utils.distributed import ddp_all_reduce, if_main_process
 from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.audio_prompting import prompt_audio
@@ -222,11 +222,8 @@ class ListenBrain(sb.Brain):
 
     def any_process(self, flag):
         """True if ``flag`` is True on any DDP process (``flag`` without DDP)."""
-        if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
-            return bool(flag)
         value = torch.tensor(float(flag), device=self.device)
-        torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
-        return bool(value.item())
+        return bool(ddp_all_reduce(value, torch.distributed.ReduceOp.MAX).item())
 
     def skip_batch(self, reason, batch):
         """Counts a skipped training batch; returns the NaN loss SpeechBrain

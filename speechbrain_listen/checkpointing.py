@@ -36,7 +36,7 @@ from speechbrain.utils.checkpoints import (
     mark_as_saver,
     register_checkpoint_hooks,
 )
-from speechbrain.utils.distributed import ddp_barrier, if_main_process
+from speechbrain.utils.distributed import ddp_barrier, get_rank, if_main_process
 from speechbrain.utils.logger import get_logger
 
 logger = get_logger(__name__)
@@ -67,7 +67,8 @@ class AtomicCheckpointer(Checkpointer):
     """A ``Checkpointer`` whose checkpoints appear whole or not at all.
 
     Same arguments and behaviour as ``speechbrain.utils.checkpoints.Checkpointer``;
-    only the way folders are written and removed differs. Leftovers of a run
+    only the way checkpoint folders are written (and a named one replaced)
+    differs. Leftovers of a run
     killed mid-save (staging or half-deleted folders) are removed when the
     next checkpointer for the same folder is created.
 
@@ -146,11 +147,6 @@ class AtomicCheckpointer(Checkpointer):
         shutil.rmtree(doomed)
 
 
-def _rank():
-    """This process's rank (0 without DDP)."""
-    return int(os.environ.get("RANK", "0"))
-
-
 class RandomState:
     """The random number generators of this process, as a recoverable.
 
@@ -172,7 +168,7 @@ class RandomState:
     @staticmethod
     def rank_path(path):
         """The file of this process: ``path`` for rank 0, ``path.rank<N>`` else."""
-        rank = _rank()
+        rank = get_rank() or 0  # None without DDP
         return pathlib.Path(f"{path}.rank{rank}" if rank else path)
 
     @mark_as_saver
