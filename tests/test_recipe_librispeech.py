@@ -177,8 +177,10 @@ def test_small_yaml_one_debug_step(model_overrides, tmp_path):
     overrides = [o for o in model_overrides if not o.startswith("--beats_checkpoint")]
     out = run(
         train_command("listen_small.yaml", overrides, tmp_path / "out")
+        # The default's alignment warm-up (300 CTC-only steps) is tested below.
         + ["--debug", "--debug_batches=1", "--debug_epochs=1", "--whisper_seconds=3",
-           f"--feature_cache_dir={tmp_path / 'cache'}", "--max_new_tokens=4"],
+           f"--feature_cache_dir={tmp_path / 'cache'}", "--max_new_tokens=4",
+           "--alignment_warmup_steps=0"],
         cwd=tmp_path,
     )
     assert "pool keys" in out

