@@ -52,10 +52,8 @@ Authors
 import argparse
 import collections
 import csv
-import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import soundfile
@@ -66,6 +64,13 @@ from speechbrain_listen.data_checks import (
     add_bad_data_arguments,
     audio_problems,
     text_problems,
+)
+from speechbrain_listen.preparation_records import (
+    already_done,
+    atomic_write,
+    clear_record,
+    file_signature,
+    write_record,
 )
 
 logger = get_logger(__name__)
@@ -167,28 +172,26 @@ def prepare_clotho(
         "check_audio_content": check_audio_content,
         # A replaced captions file (e.g. a corrected release) is re-read.
         "captions": {
-            split: _file_signature(data_folder / captions_csv_name(split)) for split in splits
+            split: file_signature(data_folder / captions_csv_name(split)) for split in splits
         },
     }
-    if _already_done(csv_files, opts_file, opts):
+    if already_done(csv_files, opts_file, opts):
         logger.info("Clotho preparation already done in %s, skipping.", save_folder)
         return csv_files
 
-    save_folder.mkdir(parents=True, exist_ok=True)
     # Drop the old record first, so that a crash half-way can never leave a
     # record that matches manifests built from other options.
-    if opts_file.exists():
-        opts_file.unlink()
+    clear_record(opts_file)
     for split in splits:
         report = DataReport(split, on_bad_data)
         rows, examples = _scan_split(data_folder, split, report, check_audio_content)
         problems_file = report.write(save_folder / f"{split}_problems.csv")
         if problems_file is not None:
             logger.warning("%s; details in %s", report.summary(examples), problems_file)
-        _atomic_write(csv_files[split], lambda out, rows=rows: _write_rows(out, rows), newline="")
+        atomic_write(csv_files[split], lambda out, rows=rows: _write_rows(out, rows), newline="")
         hours = sum(row[1] for row in rows) / 3600
         logger.info("%s: %d clips, %.2f hours -> %s", split, len(rows), hours, csv_files[split])
-    _atomic_write(opts_file, lambda out: out.write(json.dumps(opts, indent=2) + "\n"))
+    write_record(opts_file, opts)
     return csv_files
 
 
@@ -340,39 +343,6 @@ def _write_rows(out, rows):
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     writer.writerows(rows)
-
-
-def _file_signature(path):
-    """Size and modification time: enough to notice a replaced file."""
-    stat = os.stat(path)
-    return [stat.st_size, stat.st_mtime_ns]
-
-
-def _already_done(csv_files, opts_file, opts):
-    """True when every manifest exists and the record matches ``opts``."""
-    if not opts_file.is_file() or not all(p.is_file() for p in csv_files.values()):
-        return False
-    try:
-        with open(opts_file, encoding="utf-8") as fin:
-            return json.load(fin) == opts
-    except (OSError, ValueError):
-        return False
-
-
-def _atomic_write(path, write_fn, newline=None):
-    """Calls ``write_fn`` on a temporary file next to ``path``, then renames it.
-
-    An interrupted run never leaves a truncated manifest behind.
-    """
-    fd, tmp_path = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with open(fd, "w", encoding="utf-8", newline=newline) as out:
-            write_fn(out)
-        os.replace(tmp_path, path)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
 
 
 def main(argv=None):

@@ -36,7 +36,6 @@ import csv
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import soundfile
@@ -47,6 +46,17 @@ from speechbrain_listen.data_checks import (
     add_bad_data_arguments,
     audio_problems,
     text_problems,
+)
+from speechbrain_listen.preparation_records import (
+    already_done,
+    atomic_write,
+    clear_record,
+)
+
+# The options record is written through a name of this module, which the
+# tests replace to stand in for a crash just before the record is written.
+from speechbrain_listen.preparation_records import (
+    atomic_write_text as _atomic_write_text,
 )
 
 logger = get_logger(__name__)
@@ -154,7 +164,7 @@ def prepare_librispeech(
     }
     opts_file = save_folder / OPTS_FILE
 
-    if _skip(csv_files, opts_file, opts):
+    if already_done(csv_files, opts_file, opts):
         logger.info(
             "LibriSpeech preparation already done in %s with the same "
             "options, skipping.",
@@ -175,12 +185,10 @@ def prepare_librispeech(
                 f"{split_folder}"
             )
 
-    save_folder.mkdir(parents=True, exist_ok=True)
     # Drop the old record first: if this run dies after rewriting some
     # CSVs, a stale record could otherwise match a later call and make it
     # accept CSVs built from different options.
-    if opts_file.exists():
-        opts_file.unlink()
+    clear_record(opts_file)
 
     for split in splits:
         report = DataReport(split, on_bad_data)
@@ -229,36 +237,6 @@ def _as_list(splits):
     if isinstance(splits, str):
         return [splits]
     return [str(split) for split in splits]
-
-
-def _skip(csv_files, opts_file, opts):
-    """Tells whether a previous run already produced these manifests.
-
-    Arguments
-    ---------
-    csv_files : dict
-        Maps split names to the CSV paths that must exist.
-    opts_file : pathlib.Path
-        The JSON file recording the options of the last successful run.
-    opts : dict
-        The options of the current call.
-
-    Returns
-    -------
-    bool
-        True if all CSVs exist and the recorded options equal ``opts``.
-    """
-    if not opts_file.is_file():
-        return False
-    if not all(path.is_file() for path in csv_files.values()):
-        return False
-    try:
-        with open(opts_file, encoding="utf-8") as fin:
-            recorded = json.load(fin)
-    except (OSError, ValueError):
-        # An unreadable record is treated like a missing one: regenerate.
-        return False
-    return recorded == opts
 
 
 def _scan_split(split_folder, split, report, check_content=False):
@@ -353,50 +331,7 @@ def _write_csv(csv_file, rows):
         writer.writerow(CSV_HEADER)
         writer.writerows(rows)
 
-    _atomic_write(csv_file, write, newline="")
-
-
-def _atomic_write_text(path, text):
-    """Writes ``text`` to ``path`` atomically.
-
-    Arguments
-    ---------
-    path : pathlib.Path
-        Destination file.
-    text : str
-        Content to write.
-    """
-    _atomic_write(path, lambda fout: fout.write(text))
-
-
-def _atomic_write(path, write_fn, newline=None):
-    """Calls ``write_fn`` on a temporary file, then moves it to ``path``.
-
-    The temporary file lives in the destination folder because
-    ``os.replace`` is only atomic within one filesystem. An interrupted
-    write therefore never leaves a truncated file at ``path``.
-
-    Arguments
-    ---------
-    path : pathlib.Path
-        Destination file.
-    write_fn : callable
-        Called with the open text file object.
-    newline : str or None
-        Passed to ``open``; the csv module needs ``""``.
-    """
-    fd, tmp_path = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with open(fd, "w", encoding="utf-8", newline=newline) as fout:
-            write_fn(fout)
-        os.replace(tmp_path, path)
-    except BaseException:
-        # Also on KeyboardInterrupt: leave no temp debris behind.
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
+    atomic_write(csv_file, write, newline="")
 
 
 def _split_role(split):

@@ -54,14 +54,13 @@ import concurrent.futures
 import csv
 import json
 import logging
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import soundfile
 
-from speechbrain_listen.synthetic.records import read_record
+from speechbrain_listen.synthetic.records import built_aside, read_record, write_record
 from speechbrain_listen.synthetic.sound_scenes import (
     caption_scene,
     plan_scene,
@@ -237,11 +236,7 @@ def generate_clotho(
         )
 
     plan = plan_clotho(seed, sizes, min_seconds, max_seconds, with_voices)
-    partial = root / f".{CORPUS_DIR}.partial"
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True)
-    try:
+    with built_aside(corpus) as partial:
         jobs = []
         for split, clips in plan.items():
             (partial / split).mkdir()
@@ -266,15 +261,7 @@ def generate_clotho(
             }
             for split, clips in plan.items()
         }
-        with open(partial / MARKER_FILE, "w", encoding="utf-8") as out:
-            json.dump(record, out, indent=2)
-            out.write("\n")
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
-    if corpus.exists():
-        shutil.rmtree(corpus)
-    os.replace(partial, corpus)
+        write_record(partial / MARKER_FILE, record)
     for split, stats in record["summary"].items():
         logger.info("%s: %d clips, %.2f hours", split, stats["clips"], stats["hours"])
     return corpus

@@ -56,11 +56,9 @@ Authors
 """
 
 import argparse
-import concurrent.futures
 import dataclasses
-import json
+import functools
 import logging
-import os
 import random
 import re
 import shutil
@@ -68,9 +66,14 @@ import subprocess
 from pathlib import Path
 
 import soundfile
-from tqdm import tqdm
 
-from speechbrain_listen.synthetic.records import read_record
+from speechbrain_listen.synthetic.parallel import run_parallel
+from speechbrain_listen.synthetic.records import (
+    built_aside,
+    duration_summary,
+    read_record,
+    write_record,
+)
 from speechbrain_listen.synthetic.text import (
     python_docs_sentences,
     source_fingerprint,
@@ -503,23 +506,24 @@ def generate_librispeech(
         )
 
     plan = plan_librispeech(seed, splits, sentences)
-    # Built aside and renamed at the end: a crash leaves only this folder,
-    # which the next run deletes, never a LibriSpeech/ that looks complete.
-    partial = root / f".{CORPUS_DIR}.partial"
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True)
-
-    logger.info(
-        "Synthesizing %d utterances (%d speakers) into %s",
-        len(plan),
-        len({u.speaker_id for u in plan}),
-        corpus,
-    )
-    try:
+    # Built aside and renamed at the end: a crash leaves no LibriSpeech/
+    # that looks complete.
+    with built_aside(corpus) as partial:
+        logger.info(
+            "Synthesizing %d utterances (%d speakers) into %s",
+            len(plan),
+            len({u.speaker_id for u in plan}),
+            corpus,
+        )
         for chapter_dir in sorted({u.chapter_dir for u in plan}):
             (partial / chapter_dir).mkdir(parents=True, exist_ok=True)
-        _synthesize_all(plan, partial, num_workers, progress)
+        jobs = [
+            functools.partial(synthesize, u.spoken, u.voice, partial / u.audio_path)
+            for u in plan
+        ]
+        run_parallel(
+            jobs, num_workers, progress, desc="Synthesizing LibriSpeech", unit="utt"
+        )
 
         durations = {
             u.utt_id: soundfile.info(str(partial / u.audio_path)).duration
@@ -528,18 +532,8 @@ def generate_librispeech(
         _write_transcripts(plan, partial)
         _write_speakers(plan, durations, partial / SPEAKERS_FILE)
         record["summary"] = _summary(plan, durations, splits)
-        with open(partial / MARKER_FILE, "w", encoding="utf-8") as fout:
-            json.dump(record, fout, indent=2)
-            fout.write("\n")
-    except BaseException:
-        # Also on Ctrl-C: leave no half-built corpus behind.
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+        write_record(partial / MARKER_FILE, record)
 
-    if corpus.exists():
-        # Only reached for a synthetic corpus made with other options.
-        shutil.rmtree(corpus)
-    os.replace(partial, corpus)
     for name, stats in record["summary"].items():
         logger.info(
             "%s: %d utterances, %d speakers, %.2f hours",
@@ -747,46 +741,6 @@ def _same_corpus(previous, record):
     return all(previous.get(key) == record[key] for key in keys)
 
 
-def _synthesize_all(plan, folder, num_workers, progress):
-    """Synthesizes every planned utterance into ``folder``.
-
-    A thread pool is enough for parallelism: the work happens in the
-    espeak-ng and sox child processes, and threads avoid starting Python
-    worker processes that would re-import this package (and torch).
-
-    Arguments
-    ---------
-    plan : list of PlannedUtterance
-        What to synthesize.
-    folder : pathlib.Path
-        Corpus folder under construction (chapter folders exist).
-    num_workers : int
-        Concurrent syntheses.
-    progress : bool
-        Show a tqdm progress bar.
-    """
-    with concurrent.futures.ThreadPoolExecutor(num_workers) as pool:
-        futures = [
-            pool.submit(synthesize, u.spoken, u.voice, folder / u.audio_path)
-            for u in plan
-        ]
-        try:
-            with tqdm(
-                total=len(futures),
-                desc="Synthesizing LibriSpeech",
-                unit="utt",
-                disable=not progress,
-            ) as bar:
-                for future in concurrent.futures.as_completed(futures):
-                    future.result()
-                    bar.update(1)
-        except BaseException:
-            # Do not keep synthesizing a corpus that will be thrown away.
-            for future in futures:
-                future.cancel()
-            raise
-
-
 def _write_transcripts(plan, folder):
     """Writes one ``<speaker>-<chapter>.trans.txt`` per chapter.
 
@@ -870,10 +824,7 @@ def _summary(plan, durations, splits):
             "utterances": len(utts),
             "speakers": len({u.speaker_id for u in utts}),
             "chapters": len({u.chapter_id for u in utts}),
-            "hours": round(sum(secs) / 3600, 4),
-            "min_seconds": round(min(secs), 3),
-            "mean_seconds": round(sum(secs) / len(secs), 3),
-            "max_seconds": round(max(secs), 3),
+            **duration_summary(secs),
         }
     return summary
 
