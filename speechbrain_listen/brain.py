@@ -26,7 +26,15 @@ ASR recipes). A scoring object has ``start(stage)``, ``append(ids, hyps,
 batch)``, ``has_scores()``, ``summarize()`` (stats for the train log),
 ``selection_value()``, ``write(output_file, info)``, and the attributes
 ``selection_metric``, ``higher_is_better`` and ``output_hparam`` (the name
-of the hparam that the recipe sets to each test split's output file).
+of the hparam that the recipe sets to each test split's output file), and
+optionally ``task`` (the name given to prompt choices when a batch has no
+``task`` field). A ``selection_metric`` of ``"loss"`` keeps the checkpoint
+with the lowest validation loss (the multitask recipe: no single metric).
+
+At TEST, the prompt indices chosen for every example are written to
+``<output stem>_prompt_choices.json`` (``{"pool_size", "num_prompts",
+"choices": [{"id", "task", "indices"}]}``), the input of
+``speechbrain_listen.selection_analysis``.
 
 Authors
  * speechbrain-listen contributors 2026
@@ -93,6 +101,7 @@ class TranscriptionScoring:
     """
 
     output_hparam = "test_wer_file"
+    task = "asr"
     selection_metric = "WER"
     higher_is_better = False
 
@@ -179,9 +188,21 @@ class ListenBrain(sb.Brain):
     (a diverged model, not one bad example) stop the run.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, modules=None, *args, **kwargs):
+        # An hparams file serving several variants leaves absent parts as
+        # None (e.g. ``prompt_adapter`` of the LoRA run: speechbrain_listen.adaptation).
+        modules = {name: m for name, m in (modules or {}).items() if m is not None}
+        super().__init__(modules, *args, **kwargs)
+        if self.token_alignment is not None and (
+            getattr(self.hparams, "alignment_warmup_steps", 0) > 0
+            or getattr(self.hparams, "alignment_tasks", None) is not None
+        ):
+            # Some steps leave parameters out of the loss: the prompts and
+            # the LLM's adapters in the alignment warm-up, the alignment
+            # head in a multitask batch without ASR. DDP must expect that.
+            self.find_unused_parameters = True
         self.loss_parts = {}
+        self.prompt_choices = []
         self.skipped_batches = collections.Counter()
         self.nonfinite_in_a_row = 0
         if self.checkpointer is not None:
@@ -340,12 +361,7 @@ class ListenBrain(sb.Brain):
         ):
             # Training only: valid loss stays CE + lambda * L_sel, comparable
             # across runs with and without the alignment loss.
-            alignment_loss = self.modules.token_alignment(
-                prompted.audio_tokens,
-                prompted.audio_counts,
-                self.llm.input_embeddings.weight,
-                [self.llm.target_ids(text)[:-1] for text in batch.target],
-            )
+            alignment_loss = self.alignment_loss(batch, prompted)
 
         hyps = None
         if stage != sb.Stage.TRAIN and self.should_decode(stage):
@@ -367,6 +383,29 @@ class ListenBrain(sb.Brain):
             "hyps": hyps,
             "indices": prompted.indices,
         }
+
+    def alignment_loss(self, batch, prompted):
+        """The token-alignment CTC of the examples whose target is spoken.
+
+        The CTC asks audio tokens to spell the target, which only makes
+        sense when the target is the words spoken: with hparams
+        ``alignment_tasks`` (e.g. ``[asr]``) and a ``task`` per example
+        (the multitask recipe), only those examples take part; None when
+        the batch has none of them.
+        """
+        rows = list(range(len(batch.id)))
+        tasks = getattr(self.hparams, "alignment_tasks", None)
+        if tasks is not None and hasattr(batch, "task"):
+            rows = [i for i, task in enumerate(batch.task) if task in tasks]
+            if not rows:
+                return None
+        index = torch.tensor(rows, device=prompted.audio_tokens.device)
+        return self.modules.token_alignment(
+            prompted.audio_tokens.index_select(0, index),
+            prompted.audio_counts.index_select(0, index),
+            self.llm.input_embeddings.weight,
+            [self.llm.target_ids(batch.target[i])[:-1] for i in rows],
+        )
 
     def length_limits(self, wavs, wav_lens):
         """Per-example answer limits from the audio durations, or None.
@@ -418,7 +457,16 @@ class ListenBrain(sb.Brain):
             loss = loss + self.hparams.alignment_loss_weight * predictions["alignment_loss"]
         if predictions["hyps"] is not None:
             self.scoring.append(batch.id, predictions["hyps"], batch)
+        if stage == sb.Stage.TEST and predictions["indices"] is not None:
+            self.record_prompt_choices(batch, predictions["indices"])
         return loss
+
+    def record_prompt_choices(self, batch, indices):
+        """Keeps each test example's selected prompt indices and its task."""
+        default_task = getattr(self.scoring, "task", "default")
+        tasks = getattr(batch, "task", None) or [default_task] * len(batch.id)
+        for example_id, task, row in zip(batch.id, tasks, indices.tolist()):
+            self.prompt_choices.append({"id": example_id, "task": task, "indices": row})
 
     def track_loss_part(self, name, value):
         """Adds one batch's value of a loss part to the epoch's running mean.
@@ -440,6 +488,7 @@ class ListenBrain(sb.Brain):
             self.scoring.start(stage)
         if stage == sb.Stage.TEST and self.prompt_adapter is not None:
             unwrap(self.prompt_adapter).reset_usage()
+            self.prompt_choices = []
 
     def on_stage_end(self, stage, stage_loss, epoch=None):
         """Logs, checkpoints on VALID, writes the per-utterance file on TEST."""
@@ -466,8 +515,9 @@ class ListenBrain(sb.Brain):
                 valid_stats=stats,
             )
             key = self.scoring.selection_metric
+            value = stage_loss if key == "loss" else self.scoring.selection_value()
             self.checkpointer.save_and_keep_only(
-                meta={key: self.scoring.selection_value(), "loss": stage_loss},
+                meta={key: value, "loss": stage_loss},
                 **{("max_keys" if self.scoring.higher_is_better else "min_keys"): [key]},
             )
         elif stage == sb.Stage.TEST:
@@ -479,7 +529,8 @@ class ListenBrain(sb.Brain):
                 self.write_test_outputs()
 
     def write_test_outputs(self):
-        """Per-item scores, their summary, and the prompt usage of the test set.
+        """Per-item scores, their summary, the prompt usage of the test set and
+        every example's prompt choices.
 
         The output file is the hparam named by ``scoring.output_hparam``
         (``test_wer_file`` for ASR, ``test_captions_file`` for captioning),
@@ -502,6 +553,16 @@ class ListenBrain(sb.Brain):
                         "inputs": int(adapter.usage_inputs),
                         "num_prompts": adapter.num_prompts,
                         "counts": adapter.usage_counts.tolist(),
+                    },
+                    out,
+                )
+            choices_file = os.path.splitext(output_file)[0] + "_prompt_choices.json"
+            with open(choices_file, "w", encoding="utf-8") as out:
+                json.dump(
+                    {
+                        "pool_size": adapter.size,
+                        "num_prompts": adapter.num_prompts,
+                        "choices": self.prompt_choices,
                     },
                     out,
                 )

@@ -602,6 +602,7 @@ class CaptioningScoring:
     """
 
     output_hparam = "test_captions_file"
+    task = "captioning"
     higher_is_better = True
 
     def __init__(

@@ -21,6 +21,7 @@ Authors
  * speechbrain-listen contributors 2026
 """
 
+import collections.abc
 import logging
 import os
 import pathlib
@@ -88,6 +89,17 @@ class AtomicCheckpointer(Checkpointer):
         super().__init__(checkpoints_dir, *args, **kwargs)
         if if_main_process():
             self.remove_leftovers()
+
+    def add_recoverables(self, recoverables):
+        """``Checkpointer.add_recoverables``; absent parts (None) are left out.
+
+        One hparams file serves several model variants
+        (``speechbrain_listen.adaptation``): the LoRA run has no prompt
+        adapter, and its ``prompt_adapter`` recoverable is None.
+        """
+        if isinstance(recoverables, collections.abc.Mapping):
+            recoverables = {name: obj for name, obj in recoverables.items() if obj is not None}
+        super().add_recoverables(recoverables)
 
     def remove_leftovers(self):
         """Removes staging and half-deleted folders of an interrupted run."""

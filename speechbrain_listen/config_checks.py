@@ -6,8 +6,11 @@ the command-line overrides first. It reads the file with references resolved
 but nothing instantiated (``export.read_training_hparams``) and stops at the
 first problem with one line that names the key:
 
-- ``data_folder`` unset, or not an existing folder;
+- ``data_folder`` unset, or not an existing folder (the multitask
+  recipe: ``librispeech_folder`` and ``clotho_folder`` likewise; an optional
+  corpus folder, e.g. ``voxceleb_folder``, may be null but not missing);
 - ``selection_strategy`` not one of the prompt pool's strategies;
+- ``adaptation`` or ``task_sampling`` not one of their choices;
 - ``num_prompts`` larger than ``pool_size`` (N > M);
 - a connector ``output_size`` written as a number that differs from the
   LLM's width (read from the LLM's ``config.json`` only, no weights).
@@ -28,8 +31,13 @@ import os
 import ruamel.yaml
 import speechbrain as sb
 
+from speechbrain_listen.adaptation import ADAPTATIONS
 from speechbrain_listen.export import UNSET, ExportError, read_training_hparams
 from speechbrain_listen.prompt_pool import STRATEGIES
+from speechbrain_listen.task_sampling import SAMPLING
+
+REQUIRED_FOLDERS = ("data_folder", "librispeech_folder", "clotho_folder")
+OPTIONAL_FOLDERS = ("librisqa_folder", "iemocap_folder", "voxceleb_folder", "covost_folder")
 
 
 class ConfigError(ValueError):
@@ -77,18 +85,24 @@ def check_tree(tree):
     ...
     speechbrain_listen.config_checks.ConfigError: num_prompts: 16 prompts cannot be chosen from a pool of pool_size 10
     """
-    if "data_folder" in tree:
-        folder = tree["data_folder"]
+    for key in REQUIRED_FOLDERS + OPTIONAL_FOLDERS:
+        if key not in tree:
+            continue
+        folder = tree[key]
         if folder in (UNSET, None, ""):
-            raise ConfigError("data_folder: not set (give --data_folder=/path/to/the/data)")
+            if key in OPTIONAL_FOLDERS and folder is None:
+                continue  # that task is left out
+            raise ConfigError(f"{key}: not set (give --{key}=/path/to/the/data)")
         if isinstance(folder, str) and not os.path.isdir(folder):
-            raise ConfigError(f"data_folder: {folder} is not an existing folder")
-    strategy = tree.get("selection_strategy")
-    if isinstance(strategy, str) and strategy not in STRATEGIES:
-        raise ConfigError(
-            f"selection_strategy: unknown strategy {strategy!r} "
-            f"(choose one of {', '.join(STRATEGIES)})"
-        )
+            raise ConfigError(f"{key}: {folder} is not an existing folder")
+    for key, choices in (
+        ("selection_strategy", STRATEGIES),
+        ("adaptation", ADAPTATIONS),
+        ("task_sampling", SAMPLING),
+    ):
+        value = tree.get(key)
+        if isinstance(value, str) and value not in choices:
+            raise ConfigError(f"{key}: unknown choice {value!r} (choose one of {', '.join(choices)})")
     pool, prompts = _number(tree.get("pool_size")), _number(tree.get("num_prompts"))
     if pool is not None and prompts is not None and prompts > pool:
         raise ConfigError(

@@ -13,7 +13,14 @@ import torch
 TEST_INSTRUCTIONS = {
     "asr": "Recognize the speech and give me the transcription.",
     "captioning": "Please describe the audio.",
+    "emotion": "Describe the emotion of the speaker in one word.",
+    "sv": "Do you only hear the same person talking? Answer yes or no.",
+    "en2zh": "Listen to the speech and translate it into Chinese.",
 }
+# Spoken question answering has no instruction of its own: the question
+# is the instruction, in training and at test (the reference forgot to put
+# it into the test prompt, DESIGN.md section 2).
+QUESTION_TASKS = ("sqa",)
 
 TRAIN_INSTRUCTIONS = {
     "asr": [
@@ -41,6 +48,27 @@ TRAIN_INSTRUCTIONS = {
         "Give a one-sentence description of the sounds.",
         "Caption the audio.",
         "Summarize the sound events in the recording.",
+    ],
+    "emotion": [
+        "Describe the emotion of the speaker in one word.",
+        "What emotion does the speaker express? Answer in one word.",
+        "In one word, how does the speaker feel?",
+        "Name the emotion in this voice with a single word.",
+        "Which emotion do you hear: neutral, happy, angry or sad?",
+    ],
+    "sv": [
+        "Do you only hear the same person talking? Answer yes or no.",
+        "Are both parts of the recording spoken by the same speaker? Answer yes or no.",
+        "Is it one speaker throughout? Reply with yes or no.",
+        "Is the second voice the same person as the first? Yes or no.",
+        "Does the same person speak in both segments? Answer yes or no.",
+    ],
+    "en2zh": [
+        "Listen to the speech and translate it into Chinese.",
+        "Translate the spoken English into Chinese.",
+        "What is the Chinese translation of this speech?",
+        "Give the Chinese translation of what the speaker says.",
+        "Render the speech in Chinese.",
     ],
 }
 
@@ -76,3 +104,25 @@ def random_instruction(instructions):
     'only one'
     """
     return instructions[int(torch.randint(len(instructions), ()).item())]
+
+
+def all_training_instructions():
+    """Task -> paraphrase list, for every task (the multitask recipe).
+
+    Example
+    -------
+    >>> sorted(all_training_instructions())
+    ['asr', 'captioning', 'emotion', 'en2zh', 'sv']
+    """
+    return {task: list(paraphrases) for task, paraphrases in TRAIN_INSTRUCTIONS.items()}
+
+
+def all_evaluation_instructions():
+    """Task -> fixed evaluation instruction, for every task.
+
+    Example
+    -------
+    >>> all_evaluation_instructions()["sv"]
+    'Do you only hear the same person talking? Answer yes or no.'
+    """
+    return dict(TEST_INSTRUCTIONS)
