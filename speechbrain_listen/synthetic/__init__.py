@@ -38,6 +38,8 @@ _EXPORTS = {
     "Sentence": "text",
     "normalize_transcript": "text",
     "python_docs_sentences": "text",
+    "generate_voxceleb": "voxceleb",
+    "plan_voxceleb": "voxceleb",
 }
 
 __all__ = sorted(_EXPORTS)
