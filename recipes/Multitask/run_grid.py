@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""The paper's comparison grid from one recipe: train and test every method.
+
+Runs ``train.py`` once per entry of ``speechbrain_listen.adaptation.GRID``
+(DPS similarity / attention / residual, each deterministic and stochastic;
+soft prompt, deterministic and stochastic; LoRA), each in
+``<grid_folder>/<run>/`` with the same hparams file and extra overrides,
+then writes ``<grid_folder>/grid.md`` and ``grid.json`` (one row per run,
+the headline metric of each task, DESIGN.md section 4). With ``--sweep`` it
+also runs the prompt-count sweep of the named runs. A finished run (its
+``test/summary.json`` exists) is not run again, and an interrupted one
+resumes from its last checkpoint, so the command can be repeated until the
+grid is complete.
+
+Usage::
+
+    python run_grid.py hparams/listen_small.yaml --grid_folder=results/multitask_small/grid \\
+        [--runs dps_similarity lora] [--sweep dps_similarity dps_similarity_stochastic] \\
+        [any train.py override, e.g. --optimizer_step_limit=600]
+
+Authors
+ * speechbrain-listen contributors 2026
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+from speechbrain_listen.adaptation import GRID, grid_overrides
+from speechbrain_listen.results_table import headline_values, markdown_table, read_summary
+
+RECIPE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_script(script, hparams_file, overrides):
+    """Runs a recipe script in a subprocess (its progress bars stream live)."""
+    command = [sys.executable, os.path.join(RECIPE, script), hparams_file, *overrides]
+    print(" ".join(command), flush=True)
+    subprocess.run(command, check=True)
+
+
+def main(argv=None):
+    """Trains and tests the grid; returns ``{run: summary}``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("hparams_file")
+    parser.add_argument("--grid_folder", required=True)
+    parser.add_argument("--runs", nargs="+", default=list(GRID), choices=list(GRID))
+    parser.add_argument("--sweep", nargs="*", default=[], choices=list(GRID),
+                        help="runs whose prompt-count sweep is also run")
+    args, extra = parser.parse_known_args(argv)
+
+    summaries = {}
+    for position, run in enumerate(args.runs, 1):
+        folder = os.path.join(args.grid_folder, run)
+        overrides = [f"--output_folder={folder}", *grid_overrides(run), *extra]
+        summary_file = os.path.join(folder, "test", "summary.json")
+        print(f"\n=== grid {position}/{len(args.runs)}: {run} ===", flush=True)
+        if not os.path.exists(summary_file):
+            run_script("train.py", args.hparams_file, overrides)
+        summaries[run] = read_summary(summary_file)
+        if run in args.sweep:
+            run_script("prompt_count_sweep.py", args.hparams_file, overrides)
+
+    table = markdown_table(list(summaries.items()))
+    with open(os.path.join(args.grid_folder, "grid.md"), "w", encoding="utf-8") as out:
+        out.write(table + "\n")
+    with open(os.path.join(args.grid_folder, "grid.json"), "w", encoding="utf-8") as out:
+        json.dump(
+            {run: {"headline": headline_values(s), "summary": s} for run, s in summaries.items()},
+            out,
+            indent=2,
+        )
+    print(table)
+    return summaries
+
+
+if __name__ == "__main__":
+    main()

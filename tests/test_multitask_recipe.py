@@ -1,0 +1,177 @@
+"""End-to-end: the multitask recipe's whole comparison grid on tiny models.
+
+``recipes/Multitask/run_grid.py`` trains and tests every method of the
+paper's grid (``speechbrain_listen.adaptation.GRID``) with the recipe's own
+offline hparams file, tiny random models and a tiny ASR + captioning +
+speaker-verification world in the real corpus layouts; the prompt-count
+sweep runs on a deterministic and a stochastic pool; the selection analysis
+reads the test's prompt choices. Each run is one epoch: the point is that
+every strategy trains, tests every task and writes what the README's tables
+and plots are made from.
+"""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy
+import pytest
+import soundfile
+
+from speechbrain_listen.adaptation import GRID
+from speechbrain_listen.synthetic.clotho import generate_clotho
+from speechbrain_listen.testing.tiny_librispeech import make_tiny_librispeech
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+RECIPE = ROOT / "recipes" / "Multitask"
+SMALL_YAML = RECIPE / "hparams" / "listen_small.yaml"
+POOL, N = 12, 4
+TASKS = {"asr", "captioning", "sv"}
+EVAL_EXAMPLES = 2  # per task
+
+
+def make_tiny_voxceleb(root, speakers=6, videos=2, utterances=2, seed=0):
+    """VoxCeleb1's layout (wav/<speaker>/<video>/<utt>.wav + veri_test2.txt)
+    with tones; the last two speakers are the test speakers."""
+    rng = numpy.random.default_rng(seed)
+    root = pathlib.Path(root)
+    files = {}
+    for s in range(speakers):
+        speaker = f"id{10001 + s}"
+        for v in range(videos):
+            for u in range(utterances):
+                path = root / "wav" / speaker / f"video{v:07d}" / f"{u + 1:05d}.wav"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                seconds = rng.uniform(0.6, 1.0)
+                t = numpy.arange(int(16000 * seconds)) / 16000
+                soundfile.write(path, 0.1 * numpy.sin(2 * numpy.pi * (200 + 50 * s) * t), 16000)
+                files.setdefault(speaker, []).append(path.relative_to(root / "wav").as_posix())
+    test_a, test_b = sorted(files)[-2:]
+    trials = [
+        (1, files[test_a][0], files[test_a][-1]),
+        (0, files[test_a][1], files[test_b][0]),
+        (1, files[test_b][0], files[test_b][-1]),
+        (0, files[test_b][1], files[test_a][2]),
+    ]
+    (root / "veri_test2.txt").write_text("".join(f"{l} {a} {b}\n" for l, a, b in trials))
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("multitask_world")
+    librispeech = make_tiny_librispeech(
+        root / "LibriSpeech", {"train-clean-100": 6, "dev-clean": 2, "test-clean": 2}
+    )
+    clotho = generate_clotho(
+        root, seed=1, sizes={"development": 4, "validation": 2, "evaluation": 2},
+        min_seconds=2.0, max_seconds=2.5, with_voices=False,
+    )
+    voxceleb = make_tiny_voxceleb(root / "VoxCeleb1")
+    return {"librispeech": librispeech, "clotho": clotho, "voxceleb": voxceleb}
+
+
+@pytest.fixture(scope="module")
+def grid(tiny_world, tiny_whisper_dir, tiny_llm_dir, tmp_path_factory):
+    """Runs the whole grid once for the module; returns its folder."""
+    folder = tmp_path_factory.mktemp("grid")
+    overrides = [
+        f"--librispeech_folder={tiny_world['librispeech']}",
+        f"--clotho_folder={tiny_world['clotho']}",
+        f"--voxceleb_folder={tiny_world['voxceleb']}",
+        f"--whisper_source={tiny_whisper_dir}",
+        f"--llm_source={tiny_llm_dir}",
+        f"--feature_cache_dir={folder / 'cache'}",
+        "--whisper_seconds=3",
+        "--qformer_hidden_size=32", "--qformer_heads=2", "--qformer_intermediate_size=64",
+        f"--pool_size={POOL}", f"--num_prompts={N}",
+        "--max_new_tokens=4", "--number_of_epochs=1", "--batch_size=4", "--test_batch_size=4",
+        f"--valid_examples_per_task={EVAL_EXAMPLES}", f"--test_examples_per_task={EVAL_EXAMPLES}",
+        "--voxceleb_options={train_pairs: 4, valid_pairs: 2, max_test_pairs: 2, max_pair_seconds: 3}",
+        "--captioning_test_metrics=[BLEU, ROUGE_L, CIDEr-D]",  # no Java needed
+        "--precision=fp32", "--valid_search_interval=1",
+    ]
+    command = [
+        sys.executable, str(RECIPE / "run_grid.py"), str(SMALL_YAML),
+        f"--grid_folder={folder}", "--sweep", "dps_similarity", "dps_similarity_stochastic",
+        *overrides,
+    ]
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    return folder
+
+
+def read_json(path):
+    return json.loads(pathlib.Path(path).read_text())
+
+
+@pytest.mark.parametrize("run", list(GRID))
+def test_every_grid_run_scores_every_task(grid, run):
+    test = grid / run / "test"
+    summary = read_json(test / "summary.json")["tasks"]
+    assert TASKS <= set(summary)
+    assert 0 <= summary["asr"]["WER"] and 0 <= summary["sv"]["accuracy"] <= 100
+    assert "CIDEr-D" in summary["captioning"]
+    assert (test / "asr_wer.txt").exists()
+    assert (test / "captioning_captions.csv").exists()
+    assert (test / "sv_predictions.csv").exists()
+    # The log has one line per epoch with every task's validation metrics.
+    log = (grid / run / "train_log.txt").read_text()
+    assert "epoch: 1" in log and "asr WER" in log and "sv accuracy" in log
+
+
+@pytest.mark.parametrize("run", list(GRID))
+def test_prompt_choices_and_checkpoint_follow_the_method(grid, run):
+    choices_file = grid / run / "test_prompt_choices.json"
+    checkpoints = list((grid / run / "save").glob("CKPT+*"))
+    assert len(checkpoints) == 1
+    saved = {p.name for p in checkpoints[0].iterdir()}
+    if GRID[run]["adaptation"] == "lora":
+        assert not choices_file.exists()
+        assert "prompt_adapter.ckpt" not in saved
+        return
+    assert "prompt_adapter.ckpt" in saved
+    choices = read_json(choices_file)
+    assert choices["num_prompts"] == N
+    assert len(choices["choices"]) == EVAL_EXAMPLES * len(TASKS)
+    assert {c["task"] for c in choices["choices"]} == TASKS
+    for choice in choices["choices"]:
+        assert len(choice["indices"]) == N
+        if GRID[run]["adaptation"] == "soft_prompt":
+            assert choice["indices"] == list(range(N))  # a prefix of the soft prompt
+        else:
+            assert len(set(choice["indices"])) == N or GRID[run]["selection_strategy"] == "residual"
+            assert all(0 <= i < POOL for i in choice["indices"])
+
+
+def test_grid_table_has_one_row_per_run(grid):
+    table = (grid / "grid.md").read_text().splitlines()
+    assert table[0].startswith("| run | ASR WER % | SV acc % |")
+    assert [line.split(" | ")[0].lstrip("| ") for line in table[2:]] == list(GRID)
+    assert set(read_json(grid / "grid.json")) == set(GRID)
+
+
+@pytest.mark.parametrize("run", ["dps_similarity", "dps_similarity_stochastic"])
+def test_prompt_count_sweep(grid, run):
+    sweep = grid / run / "prompt_count_sweep"
+    results = read_json(sweep / "prompt_count_sweep.json")
+    counts = [int(n) for n in results["results"]]
+    assert counts == [1, 2, 3, 4, 5, 9, 12]  # the paper's N scaled from M = 400 to 12, and N = 4
+    table = (sweep / "prompt_count_sweep.md").read_text()
+    assert "| N = 4 (default) |" in table and "| N = 1 |" in table
+    for count in counts:
+        assert TASKS <= set(read_json(sweep / f"N{count}" / "summary.json")["tasks"])
+        chosen = read_json(sweep / f"N{count}_prompt_choices.json")["choices"]
+        assert {len(c["indices"]) for c in chosen} == {count}
+
+
+def test_selection_analysis_of_a_grid_run(grid, tmp_path):
+    from speechbrain_listen.selection_analysis import write_analysis
+
+    analysis = write_analysis(
+        [grid / "dps_similarity_stochastic" / "test_prompt_choices.json"], tmp_path, n=N
+    )
+    assert set(json.loads((tmp_path / "selection_analysis.json").read_text())) == set(analysis)
+    for plot in ("usage_heatmap.png", "usage_histograms.png", "jaccard.png"):
+        assert (tmp_path / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
