@@ -32,6 +32,11 @@ def read_summary(path):
         return json.load(fin)["tasks"]
 
 
+def _has_metric(summary, task, metric):
+    """Whether a summary holds ``metric`` of ``task``."""
+    return isinstance(summary.get(task), dict) and metric in summary[task]
+
+
 def headline_columns(summaries):
     """The headline metrics present in at least one summary.
 
@@ -52,7 +57,7 @@ def headline_columns(summaries):
     return [
         column
         for column in HEADLINE_METRICS
-        if any(isinstance(s.get(column[0]), dict) and column[1] in s[column[0]] for s in summaries)
+        if any(_has_metric(s, column[0], column[1]) for s in summaries)
     ]
 
 
@@ -100,5 +105,5 @@ def headline_values(summary):
     return {
         title: summary[task][metric]
         for task, metric, title in HEADLINE_METRICS
-        if isinstance(summary.get(task), dict) and metric in summary[task]
+        if _has_metric(summary, task, metric)
     }
