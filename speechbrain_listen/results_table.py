@@ -107,3 +107,100 @@ def headline_values(summary):
         for task, metric, title in HEADLINE_METRICS
         if _has_metric(summary, task, metric)
     }
+
+
+# Headline columns where a smaller value is better (all others: larger).
+LOWER_IS_BETTER = frozenset({"ASR WER %"})
+
+
+def prompt_count_divergence(deterministic, stochastic, reference_count, tolerance=5.0):
+    """The inference N at which deterministic training falls behind stochastic.
+
+    The paper's claim (DESIGN.md section 4): a pool trained with a fixed N
+    collapses when inference uses fewer prompts, one trained with random N
+    does not. Each model is measured against itself at ``reference_count``
+    (its default N), so that a generally better model does not count as
+    "diverged": at every N, the *degradation* of each model is its change
+    from its own reference value, signed so that positive is worse; the two
+    have diverged at N when the deterministic model's degradation exceeds
+    the stochastic one's by more than ``tolerance`` (metric points).
+
+    Arguments
+    ---------
+    deterministic, stochastic : dict
+        ``{N: per-task summary}`` of the two prompt-count sweeps (the
+        ``results`` of ``prompt_count_sweep.json``; keys int or str).
+    reference_count : int
+        The N both models are compared from (their default N).
+    tolerance : float
+        Points of extra degradation that count as a divergence.
+
+    Returns
+    -------
+    dict
+        Column title -> the largest N below ``reference_count`` at which
+        the models have diverged, or None if they never do; only columns
+        both sweeps hold at ``reference_count``.
+
+    Example
+    -------
+    >>> deterministic = {1: {"asr": {"WER": 60.0}}, 4: {"asr": {"WER": 20.0}},
+    ...                  8: {"asr": {"WER": 11.0}}, 16: {"asr": {"WER": 10.0}}}
+    >>> stochastic = {1: {"asr": {"WER": 14.0}}, 4: {"asr": {"WER": 13.0}},
+    ...               8: {"asr": {"WER": 12.0}}, 16: {"asr": {"WER": 12.0}}}
+    >>> prompt_count_divergence(deterministic, stochastic, 16)
+    {'ASR WER %': 4}
+    """
+    deterministic = {int(n): s for n, s in deterministic.items()}
+    stochastic = {int(n): s for n, s in stochastic.items()}
+    shared = sorted(set(deterministic) & set(stochastic))
+    if reference_count not in shared:
+        raise ValueError(f"both sweeps need N = {reference_count} (they share {shared})")
+    references = (deterministic[reference_count], stochastic[reference_count])
+    divergence = {}
+    for task, metric, title in HEADLINE_METRICS:
+        if not all(_has_metric(s, task, metric) for s in references):
+            continue
+        sign = 1.0 if title in LOWER_IS_BETTER else -1.0
+
+        def degradation(sweep, count):
+            return sign * (sweep[count][task][metric] - sweep[reference_count][task][metric])
+
+        diverged = [
+            count
+            for count in shared
+            if count < reference_count
+            and all(_has_metric(s[count], task, metric) for s in (deterministic, stochastic))
+            and degradation(deterministic, count) - degradation(stochastic, count) > tolerance
+        ]
+        divergence[title] = max(diverged) if diverged else None
+    return divergence
+
+
+def sweep_comparison_table(deterministic, stochastic, reference_count):
+    """Side-by-side Markdown of two prompt-count sweeps (one row per N).
+
+    Example
+    -------
+    >>> print(sweep_comparison_table({1: {"sv": {"accuracy": 60.0}}, 2: {"sv": {"accuracy": 80.0}}},
+    ...                              {1: {"sv": {"accuracy": 78.0}}, 2: {"sv": {"accuracy": 79.0}}}, 2))
+    | inference N | SV acc % (deterministic) | SV acc % (stochastic) |
+    |---|---|---|
+    | N = 1 | 60.00 | 78.00 |
+    | N = 2 (default) | 80.00 | 79.00 |
+    """
+    deterministic = {int(n): s for n, s in deterministic.items()}
+    stochastic = {int(n): s for n, s in stochastic.items()}
+    counts = sorted(set(deterministic) & set(stochastic))
+    columns = headline_columns([deterministic[n] for n in counts] + [stochastic[n] for n in counts])
+    titles = [f"{title} ({kind})" for _, _, title in columns for kind in ("deterministic", "stochastic")]
+    lines = ["| " + " | ".join(["inference N"] + titles) + " |", "|" + "---|" * (len(titles) + 1)]
+    for count in counts:
+        cells = [
+            format_value(sweep[count].get(task, {}).get(metric))
+            for task, metric, _ in columns
+            for sweep in (deterministic, stochastic)
+        ]
+        label = f"N = {count}" + (" (default)" if count == reference_count else "")
+        lines.append("| " + " | ".join([label] + cells) + " |")
+    return "\n".join(lines)

@@ -95,7 +95,7 @@ def grid(tiny_world, tiny_whisper_dir, tiny_llm_dir, tmp_path_factory):
     command = [
         sys.executable, str(RECIPE / "run_grid.py"), str(SMALL_YAML),
         f"--grid_folder={folder}", "--sweep", "dps_similarity", "dps_similarity_stochastic",
-        *overrides,
+        f"--keep_results={folder / 'kept'}", *overrides,
     ]
     result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
@@ -164,6 +164,41 @@ def test_prompt_count_sweep(grid, run):
         assert TASKS <= set(read_json(sweep / f"N{count}" / "summary.json")["tasks"])
         chosen = read_json(sweep / f"N{count}_prompt_choices.json")["choices"]
         assert {len(c["indices"]) for c in chosen} == {count}
+
+
+def test_kept_results_complete_a_grid_without_its_checkpoints(grid, tmp_path):
+    kept = grid / "kept"
+    for run in GRID:
+        assert (kept / run / "test" / "summary.json").exists()
+        assert not (kept / run / "save").exists()  # results only, never checkpoints
+    assert (kept / "dps_similarity" / "prompt_count_sweep" / "prompt_count_sweep.json").exists()
+    # A fresh machine: no run folders, only the kept results. Nothing is
+    # trained again (the tiny models are not even given) and the table is whole.
+    result = subprocess.run(
+        [sys.executable, str(RECIPE / "run_grid.py"), str(SMALL_YAML), f"--grid_folder={tmp_path}",
+         f"--keep_results={kept}", "--sweep", "dps_similarity"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "train.py" not in result.stdout
+    assert (tmp_path / "grid.md").read_text() == (grid / "grid.md").read_text()
+
+
+def test_compare_sweeps_of_the_grid(grid, tmp_path):
+    sweeps = [grid / run / "prompt_count_sweep" / "prompt_count_sweep.json"
+              for run in ("dps_similarity", "dps_similarity_stochastic")]
+    assert read_json(sweeps[0])["trained_num_prompts"] == N
+    output = tmp_path / "comparison"
+    subprocess.run(
+        [sys.executable, str(RECIPE / "compare_sweeps.py"), *map(str, sweeps), f"--output={output}"],
+        check=True, cwd=ROOT,
+    )
+    comparison = read_json(output.with_suffix(".json"))
+    assert comparison["reference_n"] == N
+    assert set(comparison["divergence"]) >= {"ASR WER %", "SV acc %"}
+    table = output.with_suffix(".md").read_text()
+    assert "| inference N | ASR WER % (deterministic) | ASR WER % (stochastic) |" in table
+    assert f"| N = {N} (default) |" in table
 
 
 def test_selection_analysis_of_a_grid_run(grid, tmp_path):

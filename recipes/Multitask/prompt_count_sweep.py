@@ -83,7 +83,11 @@ def main(argv=None):
 
     if if_main_process():
         with open(os.path.join(folder, "prompt_count_sweep.json"), "w", encoding="utf-8") as out:
-            json.dump({"pool_size": adapter.size, "results": results}, out, indent=2)
+            json.dump(
+                {"pool_size": adapter.size, "trained_num_prompts": trained_n, "results": results},
+                out,
+                indent=2,
+            )
         rows = [(f"N = {n}" + (" (default)" if n == trained_n else ""), results[n]) for n in counts]
         table = markdown_table(rows, first_title="inference N")
         with open(os.path.join(folder, "prompt_count_sweep.md"), "w", encoding="utf-8") as out:

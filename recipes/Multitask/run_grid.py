@@ -10,12 +10,17 @@ the headline metric of each task, DESIGN.md section 4). With ``--sweep`` it
 also runs the prompt-count sweep of the named runs. A finished run (its
 ``test/summary.json`` exists) is not run again, and an interrupted one
 resumes from its last checkpoint, so the command can be repeated until the
-grid is complete.
+grid is complete. With ``--keep_results DIR`` the small files of every
+finished run (test summary and per-task files, prompt choices, train log,
+sweep tables; never checkpoints) are also copied to ``DIR/<run>/``, and a
+run found there counts as finished: a grid longer than one machine's life
+can be completed run by run, keeping only what the tables are made from.
 
 Usage::
 
     python run_grid.py hparams/listen_small.yaml --grid_folder=results/multitask_small/grid \\
         [--runs dps_similarity lora] [--sweep dps_similarity dps_similarity_stochastic] \\
+        [--keep_results docs/results/multitask_small] \\
         [any train.py override, e.g. --optimizer_step_limit=600]
 
 Authors
@@ -23,8 +28,10 @@ Authors
 """
 
 import argparse
+import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -41,6 +48,27 @@ def run_script(script, hparams_file, overrides):
     subprocess.run(command, check=True)
 
 
+# What --keep_results keeps of a finished run (globs under its folder).
+KEPT_FILES = (
+    "train_log.txt",
+    "trainable_parameters.json",
+    "test/*",
+    "test_prompt_choices.json",
+    "prompt_count_sweep/prompt_count_sweep.*",
+    "prompt_count_sweep/N*_prompt_choices.json",
+)
+
+
+def keep_results(run_folder, kept_folder):
+    """Copies the small result files of a finished run (no checkpoints)."""
+    for pattern in KEPT_FILES:
+        for path in glob.glob(os.path.join(run_folder, pattern)):
+            if os.path.isfile(path):
+                target = os.path.join(kept_folder, os.path.relpath(path, run_folder))
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copy2(path, target)
+
+
 def main(argv=None):
     """Trains and tests the grid; returns ``{run: summary}``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -49,19 +77,31 @@ def main(argv=None):
     parser.add_argument("--runs", nargs="+", default=list(GRID), choices=list(GRID))
     parser.add_argument("--sweep", nargs="*", default=[], choices=list(GRID),
                         help="runs whose prompt-count sweep is also run")
+    parser.add_argument("--keep_results", default=None,
+                        help="folder that keeps each finished run's small result files")
     args, extra = parser.parse_known_args(argv)
 
     summaries = {}
     for position, run in enumerate(args.runs, 1):
         folder = os.path.join(args.grid_folder, run)
         overrides = [f"--output_folder={folder}", *grid_overrides(run), *extra]
+        kept = os.path.join(args.keep_results, run) if args.keep_results else None
         summary_file = os.path.join(folder, "test", "summary.json")
+        kept_summary = kept and os.path.join(kept, "test", "summary.json")
         print(f"\n=== grid {position}/{len(args.runs)}: {run} ===", flush=True)
-        if not os.path.exists(summary_file):
+        if kept and not os.path.exists(summary_file) and os.path.exists(kept_summary):
+            summary_file = kept_summary  # finished on an earlier machine
+        elif not os.path.exists(summary_file):
             run_script("train.py", args.hparams_file, overrides)
         summaries[run] = read_summary(summary_file)
-        if run in args.sweep:
+        swept = kept and os.path.exists(os.path.join(kept, "prompt_count_sweep", "prompt_count_sweep.json"))
+        if run in args.sweep and summary_file == kept_summary:
+            if not swept:  # its checkpoint stayed on the earlier machine
+                print(f"{run}: finished elsewhere without its sweep; not swept", flush=True)
+        elif run in args.sweep:
             run_script("prompt_count_sweep.py", args.hparams_file, overrides)
+        if kept and summary_file != kept_summary:
+            keep_results(folder, kept)
 
     table = markdown_table(list(summaries.items()))
     with open(os.path.join(args.grid_folder, "grid.md"), "w", encoding="utf-8") as out:
