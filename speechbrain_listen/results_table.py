@@ -100,6 +100,22 @@ def markdown_table(rows, first_title="run"):
     return "\n".join(lines)
 
 
+def sweep_row_label(count, default_count):
+    """A prompt-count sweep's row label; the model's own N is marked.
+
+    Example
+    -------
+    >>> sweep_row_label(16, 16), sweep_row_label(1, 16)
+    ('N = 16 (default)', 'N = 1')
+    """
+    return f"N = {count}" + (" (default)" if count == default_count else "")
+
+
+def _by_count(sweep):
+    """``{N: summary}`` with int keys (JSON has turned them into strings)."""
+    return {int(count): summary for count, summary in sweep.items()}
+
+
 def headline_values(summary):
     """``{column title: value}`` of one summary (JSON tables)."""
     return {
@@ -151,8 +167,7 @@ def prompt_count_divergence(deterministic, stochastic, reference_count, toleranc
     >>> prompt_count_divergence(deterministic, stochastic, 16)
     {'ASR WER %': 4}
     """
-    deterministic = {int(n): s for n, s in deterministic.items()}
-    stochastic = {int(n): s for n, s in stochastic.items()}
+    deterministic, stochastic = _by_count(deterministic), _by_count(stochastic)
     shared = sorted(set(deterministic) & set(stochastic))
     if reference_count not in shared:
         raise ValueError(f"both sweeps need N = {reference_count} (they share {shared})")
@@ -189,8 +204,7 @@ def sweep_comparison_table(deterministic, stochastic, reference_count):
     | N = 1 | 60.00 | 78.00 |
     | N = 2 (default) | 80.00 | 79.00 |
     """
-    deterministic = {int(n): s for n, s in deterministic.items()}
-    stochastic = {int(n): s for n, s in stochastic.items()}
+    deterministic, stochastic = _by_count(deterministic), _by_count(stochastic)
     counts = sorted(set(deterministic) & set(stochastic))
     columns = headline_columns([deterministic[n] for n in counts] + [stochastic[n] for n in counts])
     titles = [f"{title} ({kind})" for _, _, title in columns for kind in ("deterministic", "stochastic")]
@@ -201,6 +215,5 @@ def sweep_comparison_table(deterministic, stochastic, reference_count):
             for task, metric, _ in columns
             for sweep in (deterministic, stochastic)
         ]
-        label = f"N = {count}" + (" (default)" if count == reference_count else "")
-        lines.append("| " + " | ".join([label] + cells) + " |")
+        lines.append("| " + " | ".join([sweep_row_label(count, reference_count)] + cells) + " |")
     return "\n".join(lines)

@@ -57,7 +57,7 @@ def main(argv=None):
 
     lines = [sweep_comparison_table(deterministic, stochastic, reference), ""]
     for title, count in divergence.items():
-        where = f"N = {count}" if count is not None else f"no N in the sweep (down to the smallest)"
+        where = f"N = {count}" if count is not None else "no N in the sweep (down to the smallest)"
         lines.append(f"- {title}: diverged at {where} (tolerance {args.tolerance:g} points, from N = {reference})")
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     with open(args.output + ".md", "w", encoding="utf-8") as out:

@@ -62,7 +62,7 @@ def main(argv=None):
     from speechbrain.utils.distributed import if_main_process
 
     from speechbrain_listen.brain import unwrap
-    from speechbrain_listen.results_table import markdown_table, read_summary
+    from speechbrain_listen.results_table import markdown_table, read_summary, sweep_row_label
     from train import build, test
 
     brain, hparams, (_, _, test_data) = build(recipe_argv)
@@ -88,7 +88,7 @@ def main(argv=None):
                 out,
                 indent=2,
             )
-        rows = [(f"N = {n}" + (" (default)" if n == trained_n else ""), results[n]) for n in counts]
+        rows = [(sweep_row_label(n, trained_n), results[n]) for n in counts]
         table = markdown_table(rows, first_title="inference N")
         with open(os.path.join(folder, "prompt_count_sweep.md"), "w", encoding="utf-8") as out:
             out.write(table + "\n")

@@ -87,20 +87,24 @@ def main(argv=None):
         overrides = [f"--output_folder={folder}", *grid_overrides(run), *extra]
         kept = os.path.join(args.keep_results, run) if args.keep_results else None
         summary_file = os.path.join(folder, "test", "summary.json")
-        kept_summary = kept and os.path.join(kept, "test", "summary.json")
         print(f"\n=== grid {position}/{len(args.runs)}: {run} ===", flush=True)
-        if kept and not os.path.exists(summary_file) and os.path.exists(kept_summary):
-            summary_file = kept_summary  # finished on an earlier machine
+        finished_elsewhere = (
+            kept is not None
+            and not os.path.exists(summary_file)
+            and os.path.exists(os.path.join(kept, "test", "summary.json"))
+        )
+        if finished_elsewhere:  # on an earlier machine: only its results are here
+            summary_file = os.path.join(kept, "test", "summary.json")
         elif not os.path.exists(summary_file):
             run_script("train.py", args.hparams_file, overrides)
         summaries[run] = read_summary(summary_file)
-        swept = kept and os.path.exists(os.path.join(kept, "prompt_count_sweep", "prompt_count_sweep.json"))
-        if run in args.sweep and summary_file == kept_summary:
-            if not swept:  # its checkpoint stayed on the earlier machine
-                print(f"{run}: finished elsewhere without its sweep; not swept", flush=True)
-        elif run in args.sweep:
+        if run in args.sweep and not finished_elsewhere:
             run_script("prompt_count_sweep.py", args.hparams_file, overrides)
-        if kept and summary_file != kept_summary:
+        elif run in args.sweep and not os.path.exists(
+            os.path.join(kept, "prompt_count_sweep", "prompt_count_sweep.json")
+        ):  # its checkpoint stayed on the earlier machine
+            print(f"{run}: finished elsewhere without its sweep; not swept", flush=True)
+        if kept is not None and not finished_elsewhere:
             keep_results(folder, kept)
 
     table = markdown_table(list(summaries.items()))
