@@ -58,6 +58,7 @@ from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.audio_prompting import prompt_audio
 from speechbrain_listen.checkpointing import RandomState
+from speechbrain_listen.llm_lobe import duration_length_limits
 from speechbrain_listen.parameter_report import (
     format_parameter_report,
     trainable_parameter_parts,
@@ -419,7 +420,7 @@ class ListenBrain(sb.Brain):
         if rate is None:
             return None
         seconds = wav_lens.cpu() * wavs.shape[1] / self.hparams.sample_rate
-        return [max(1, math.ceil(rate * float(s))) for s in seconds]
+        return duration_length_limits(seconds.tolist(), rate)
 
     def in_alignment_warmup(self, stage):
         """True for the first ``alignment_warmup_steps`` training steps.

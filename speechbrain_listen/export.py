@@ -352,7 +352,7 @@ def inference_settings(tree, instructions=None):
     from speechbrain_listen.instructions import TEST_INSTRUCTIONS
 
     settings = dict(DEFAULT_INFERENCE)
-    for key in ("sample_rate", "num_beams", "max_new_tokens"):
+    for key in ("sample_rate", "num_beams", "max_new_tokens", "max_new_tokens_per_second"):
         if _plain(tree.get(key)) is not None:
             settings[key] = _plain(tree[key])
     if _plain(tree.get("test_batch_size")) is not None:
@@ -361,7 +361,12 @@ def inference_settings(tree, instructions=None):
     settings["asr_instruction"] = (
         _evaluate(asr) if asr is not None else TEST_INSTRUCTIONS["asr"]
     )
-    settings["caption_instruction"] = TEST_INSTRUCTIONS["captioning"]
+    # The multitask recipe names every task's test instruction.
+    tasks = tree.get("test_instructions")
+    tasks = dict(_evaluate(tasks) if tasks is not None else TEST_INSTRUCTIONS)
+    settings["caption_instruction"] = tasks.pop("captioning", TEST_INSTRUCTIONS["captioning"])
+    tasks.pop("asr", None)
+    settings["task_instructions"] = tasks
     # The Brain decodes VALID/TEST under eval_precision (fp32 by default);
     # Pretrained reads the same choice from ``precision``.
     if _plain(tree.get("eval_precision")) is not None:
@@ -426,12 +431,12 @@ def _read_meta(ckpt_dir):
 
 
 def _yaml_scalar(value):
-    """A Python scalar as YAML text (strings JSON-quoted, which YAML reads)."""
+    """A Python scalar (or a flat map) as YAML text, JSON-quoted."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
+    if isinstance(value, (str, dict)):  # JSON is YAML: quotes and maps read back
         return json.dumps(value)
     return repr(value)
 

@@ -11,6 +11,7 @@ the same layout)::
     model.caption_file("street.wav")
     model.generate(wavs, wav_lens, "What is the speaker's emotion?")
     text, prompts = model.transcribe_file("a.wav", num_prompts=16, return_prompts=True)
+    same, answer = model.verify_speakers("a.wav", "b.wav")    # a multitask model
 
 It runs exactly the computation of ``ListenBrain``'s evaluation decode
 (``brain.py``): frozen encoders, window Q-Former, chat template, prompt
@@ -30,7 +31,15 @@ Around that computation it adds what a user needs and the Brain does not:
   (``chunking``); for other instructions the default is a clear
   :class:`LongAudioError`, or one answer per chunk on request.
 * **Per-call settings**: beam size, maximum new tokens, and the number of
-  selected prompts N; the selected prompt indices on request.
+  selected prompts N; the selected prompt indices on request. A model
+  trained with ``max_new_tokens_per_second`` (the LibriSpeech small recipe)
+  keeps that per-duration limit on its transcripts, as its test did.
+* **The multitask recipe's tasks**: :meth:`ListenAudioLLM.verify_speakers`
+  hears two files as one clip with the training gap between them and parses
+  the yes/no answer; :meth:`ListenAudioLLM.recognize_emotion_file` parses the
+  emotion word; :meth:`ListenAudioLLM.translate_file` (En->Zh). Each uses its
+  task's evaluation instruction (``task_instructions`` of the exported
+  hparams, else DESIGN.md section 2's).
 
 Authors
  * speechbrain-listen contributors 2026
@@ -47,6 +56,10 @@ from speechbrain.utils.logger import get_logger
 from speechbrain_listen.audio_loading import SAMPLE_RATE, AudioError, load_audio
 from speechbrain_listen.chunking import plan_chunks, stitch_transcripts
 from speechbrain_listen.audio_prompting import prompt_audio
+from speechbrain_listen.instructions import evaluation_instruction
+from speechbrain_listen.llm_lobe import duration_length_limits
+from speechbrain_listen.task_manifest import PAIR_GAP_SECONDS
+from speechbrain_listen.task_scoring import emotion_scoring, verification_scoring
 from speechbrain_listen.trainable_state import TrainableStateModule
 
 logger = get_logger(__name__)
@@ -122,8 +135,9 @@ class ListenAudioLLM(Pretrained):
     ``connector`` and ``llm`` (optionally ``prompt_adapter``), and the
     inference settings ``asr_instruction``, ``caption_instruction``,
     ``num_beams``, ``max_new_tokens``; optionally ``batch_size``,
-    ``chunk_overlap_seconds`` and ``silence_threshold``. The exporter writes
-    all of them.
+    ``chunk_overlap_seconds``, ``silence_threshold``,
+    ``max_new_tokens_per_second`` (transcripts only) and
+    ``task_instructions`` (the other tasks). The exporter writes all of them.
 
     Arguments
     ---------
@@ -226,6 +240,7 @@ class ListenAudioLLM(Pretrained):
         return_prompts=False,
         long_audio="error",
         batch_size=None,
+        max_new_tokens_per_second=None,
     ):
         """Answers an instruction about each waveform of a batch.
 
@@ -252,6 +267,9 @@ class ListenAudioLLM(Pretrained):
             chunk and joins the answers with newlines.
         batch_size : int, optional
             Chunks decoded together (default: the model's ``batch_size``).
+        max_new_tokens_per_second : float, optional
+            Also limit each answer to this many tokens per second of its
+            audio (transcription defaults to the model's own setting).
 
         Returns
         -------
@@ -271,7 +289,9 @@ class ListenAudioLLM(Pretrained):
             instructions,
             names=[f"input {i}" for i in range(len(waveforms))],
             long_audio=long_audio,
-            options=self.decoding_options(num_beams, max_new_tokens, num_prompts),
+            options=self.decoding_options(
+                num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second
+            ),
             batch_size=batch_size,
         )
         for outcome in outcomes:
@@ -300,7 +320,7 @@ class ListenAudioLLM(Pretrained):
         list of str
             (and the prompt indices with ``return_prompts=True``)
         """
-        kwargs.setdefault("long_audio", "stitch")
+        self._transcription_defaults(kwargs)
         return self.generate(wavs, wav_lens, self.hparams.asr_instruction, **kwargs)
 
     def caption_batch(self, wavs, wav_lens=None, **kwargs):
@@ -327,7 +347,7 @@ class ListenAudioLLM(Pretrained):
             The transcript (with ``return_prompts=True``: the transcript and
             a ``[chunks, N]`` tensor of prompt indices).
         """
-        kwargs.setdefault("long_audio", "stitch")
+        self._transcription_defaults(kwargs)
         return self.ask_file(path, self.hparams.asr_instruction, **kwargs)
 
     def caption_file(self, path, **kwargs):
@@ -347,6 +367,7 @@ class ListenAudioLLM(Pretrained):
         return_prompts=False,
         long_audio="error",
         batch_size=None,
+        max_new_tokens_per_second=None,
     ):
         """Answers ``instruction`` about one audio file.
 
@@ -361,6 +382,8 @@ class ListenAudioLLM(Pretrained):
         return_prompts : bool
             Also return the ``[chunks, N]`` selected prompt indices.
         long_audio : str
+            As in :meth:`generate`.
+        max_new_tokens_per_second : float, optional
             As in :meth:`generate`.
 
         Returns
@@ -379,7 +402,9 @@ class ListenAudioLLM(Pretrained):
             [instruction],
             names=[str(path)],
             long_audio=long_audio,
-            options=self.decoding_options(num_beams, max_new_tokens, num_prompts),
+            options=self.decoding_options(
+                num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second
+            ),
             batch_size=batch_size,
         )[0]
         if isinstance(outcome, Exception):
@@ -397,6 +422,7 @@ class ListenAudioLLM(Pretrained):
         num_prompts=None,
         return_prompts=False,
         batch_size=None,
+        max_new_tokens_per_second=None,
     ):
         """Answers instructions about many files; a bad file fails alone.
 
@@ -417,6 +443,8 @@ class ListenAudioLLM(Pretrained):
             As in :meth:`generate`.
         return_prompts : bool
             Fill ``prompt_indices`` of the results.
+        max_new_tokens_per_second : float, optional
+            As in :meth:`generate`.
 
         Returns
         -------
@@ -442,7 +470,9 @@ class ListenAudioLLM(Pretrained):
             [instructions[i] for i in keep],
             names=[paths[i] for i in keep],
             long_audio=long_audio,
-            options=self.decoding_options(num_beams, max_new_tokens, num_prompts),
+            options=self.decoding_options(
+                num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second
+            ),
             batch_size=batch_size,
         )
         for i, outcome in zip(keep, outcomes):
@@ -456,29 +486,134 @@ class ListenAudioLLM(Pretrained):
 
     def transcribe_files(self, paths, **kwargs):
         """:meth:`process_files` with the ASR instruction, chunking long audio."""
-        kwargs.setdefault("long_audio", "stitch")
+        self._transcription_defaults(kwargs)
         return self.process_files(paths, self.hparams.asr_instruction, **kwargs)
 
     def caption_files(self, paths, **kwargs):
         """:meth:`process_files` with the captioning instruction."""
         return self.process_files(paths, self.hparams.caption_instruction, **kwargs)
 
+    # --------------------------------------------------- multitask tasks
+    def task_instruction(self, task):
+        """The evaluation instruction of a task of the multitask recipe.
+
+        Arguments
+        ---------
+        task : str
+            ``asr``, ``captioning``, ``emotion``, ``sv`` or ``en2zh``.
+
+        Returns
+        -------
+        str
+            The model's own (``asr_instruction``, ``caption_instruction``,
+            ``task_instructions``), else the paper's (DESIGN.md section 2).
+        """
+        if task == "asr":
+            return self.hparams.asr_instruction
+        if task == "captioning":
+            return self.hparams.caption_instruction
+        own = getattr(self.hparams, "task_instructions", None) or {}
+        return own[task] if task in own else evaluation_instruction(task)
+
+    def verify_speakers(self, first, second, **kwargs):
+        """Whether two audio files hold the same speaker (the ``sv`` task).
+
+        The pair is heard as one clip, the second file after
+        ``PAIR_GAP_SECONDS`` of silence, as in training; it must fit the
+        encoder window (a pair is heard whole or not at all).
+
+        Arguments
+        ---------
+        first, second : str
+            Audio files, any sample rate and channel count.
+        **kwargs : dict
+            Decoding options of :meth:`ask_file` (``num_beams``, ...).
+
+        Returns
+        -------
+        same : bool or None
+            True for "yes", False for "no", None when the answer is neither.
+        answer : str
+            The model's answer.
+
+        Raises
+        ------
+        AudioError
+            Either file cannot be used, or the pair is longer than the window.
+        """
+        gap = torch.zeros(int(round(PAIR_GAP_SECONDS * SAMPLE_RATE)))
+        pair = torch.cat([self.load_audio(first), gap, self.load_audio(second)])
+        if pair.shape[0] > self.window_samples:
+            raise LongAudioError(
+                f"the pair {first} + {second} is {pair.shape[0] / SAMPLE_RATE:.1f} s long with "
+                f"its {PAIR_GAP_SECONDS:g} s gap, more than the model's "
+                f"{self.window_seconds:.1f} s window: shorten the clips"
+            )
+        options = self.decoding_options(
+            kwargs.pop("num_beams", None),
+            kwargs.pop("max_new_tokens", None),
+            kwargs.pop("num_prompts", None),
+        )
+        if kwargs:
+            raise TypeError(f"verify_speakers() got unexpected options {sorted(kwargs)}")
+        answer = self._run(
+            [pair], [self.task_instruction("sv")], names=[f"{first} + {second}"],
+            long_audio="error", options=options,
+        )[0][0]
+        parsed = verification_scoring().stats.parse(answer)
+        return {"yes": True, "no": False}.get(parsed), answer
+
+    def recognize_emotion_file(self, path, **kwargs):
+        """The speaker's emotion in one file (the ``emotion`` task).
+
+        Arguments
+        ---------
+        path : str
+            Audio file.
+        **kwargs : dict
+            Options of :meth:`ask_file`.
+
+        Returns
+        -------
+        label : str or None
+            ``neutral``, ``happy``, ``angry`` or ``sad`` (synonyms mapped, as
+            in scoring), None when the answer names none of them.
+        answer : str
+            The model's answer.
+        """
+        answer = self.ask_file(path, self.task_instruction("emotion"), **kwargs)
+        scoring = emotion_scoring()
+        parsed = scoring.stats.parse(answer)
+        return (parsed if parsed in scoring.classes else None), answer
+
+    def translate_file(self, path, **kwargs):
+        """Translates English speech into Chinese (the ``en2zh`` task).
+
+        Arguments and returns as :meth:`ask_file`.
+        """
+        return self.ask_file(path, self.task_instruction("en2zh"), **kwargs)
+
     def forward(self, wavs, wav_lens=None):
         """Transcribes a batch (SpeechBrain convention for ``forward``)."""
         return self.transcribe_batch(wavs, wav_lens)
 
-    def decoding_options(self, num_beams=None, max_new_tokens=None, num_prompts=None):
+    def decoding_options(
+        self, num_beams=None, max_new_tokens=None, num_prompts=None, max_new_tokens_per_second=None
+    ):
         """Per-call decoding options with the model's defaults filled in.
 
         Arguments
         ---------
         num_beams, max_new_tokens, num_prompts : int, optional
             None takes the model's default.
+        max_new_tokens_per_second : float, optional
+            None: no per-duration limit.
 
         Returns
         -------
         dict
-            ``num_beams``, ``max_new_tokens``, ``num_prompts``.
+            ``num_beams``, ``max_new_tokens``, ``num_prompts``,
+            ``max_new_tokens_per_second``.
 
         Raises
         ------
@@ -491,9 +626,14 @@ class ListenAudioLLM(Pretrained):
                 self.hparams.max_new_tokens if max_new_tokens is None else max_new_tokens
             ),
             "num_prompts": num_prompts,
+            "max_new_tokens_per_second": max_new_tokens_per_second,
         }
         if options["num_beams"] < 1 or options["max_new_tokens"] < 1:
             raise ValueError(f"num_beams and max_new_tokens must be >= 1, got {options}")
+        if max_new_tokens_per_second is not None and not max_new_tokens_per_second > 0:
+            raise ValueError(
+                f"max_new_tokens_per_second must be > 0, got {max_new_tokens_per_second}"
+            )
         if num_prompts is not None:
             if self.prompt_adapter is None:
                 raise ValueError("num_prompts given, but this model has no prompt pool")
@@ -502,6 +642,13 @@ class ListenAudioLLM(Pretrained):
         return options
 
     # -------------------------------------------------------------- internals
+    def _transcription_defaults(self, kwargs):
+        """Transcripts stitch long audio and keep the model's length limit."""
+        kwargs.setdefault("long_audio", "stitch")
+        kwargs.setdefault(
+            "max_new_tokens_per_second", getattr(self.hparams, "max_new_tokens_per_second", None)
+        )
+
     @staticmethod
     def _per_item(value, count):
         """One instruction per item from a string or a list."""
@@ -600,7 +747,15 @@ class ListenAudioLLM(Pretrained):
         return texts, indices
 
     @torch.no_grad()
-    def decode_batch(self, segments, instructions, num_beams, max_new_tokens, num_prompts=None):
+    def decode_batch(
+        self,
+        segments,
+        instructions,
+        num_beams,
+        max_new_tokens,
+        num_prompts=None,
+        max_new_tokens_per_second=None,
+    ):
         """One model pass over audio that fits the encoder window.
 
         The same steps as ``ListenBrain.compute_forward`` at test time.
@@ -615,6 +770,9 @@ class ListenAudioLLM(Pretrained):
             Decoding settings.
         num_prompts : int, optional
             N for the prompt pool.
+        max_new_tokens_per_second : float, optional
+            Per-segment limit from its duration (as the Brain's
+            ``length_limits``).
 
         Returns
         -------
@@ -637,9 +795,15 @@ class ListenAudioLLM(Pretrained):
                 num_prompts=num_prompts,
             )
             indices = None if prompted.indices is None else prompted.indices.cpu()
+            limits = None
+            if max_new_tokens_per_second is not None:
+                limits = duration_length_limits(
+                    (lengths / SAMPLE_RATE).tolist(), max_new_tokens_per_second
+                )
             texts = self.llm.generate(
                 self.llm.build_inputs(prompted.wrapped, prompted.prompts),
                 num_beams=num_beams,
                 max_new_tokens=max_new_tokens,
+                example_limits=limits,
             )
         return texts, indices

@@ -21,6 +21,7 @@ Authors
  * speechbrain-listen contributors 2026
 """
 
+import math
 from typing import NamedTuple
 
 import torch
@@ -403,6 +404,30 @@ class PerExampleLengthLimit(StoppingCriteria):
         per_example = input_ids.shape[0] // len(self.limits)
         limits = self.limits.to(input_ids.device).repeat_interleave(per_example)
         return generated >= limits
+
+
+def duration_length_limits(seconds, tokens_per_second):
+    """Answer length limits proportional to each example's audio duration.
+
+    Arguments
+    ---------
+    seconds : list of float
+        Audio duration of each example.
+    tokens_per_second : float
+        New tokens allowed per second of audio (ASR: a little above the
+        fastest speech's token rate).
+
+    Returns
+    -------
+    list of int
+        At least one token per example (for :class:`PerExampleLengthLimit`).
+
+    Example
+    -------
+    >>> duration_length_limits([0.5, 2.0, 0.0], 6)
+    [3, 12, 1]
+    """
+    return [max(1, math.ceil(tokens_per_second * float(s))) for s in seconds]
 
 
 def mean_input_embedding(llm):

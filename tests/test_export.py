@@ -208,3 +208,22 @@ def test_small_yaml_export_leaves_out_the_training_only_alignment_loss(
     assert "token_alignment" not in loaded.mods
     texts = loaded.transcribe_batch(torch.randn(1, 16000) * 0.1, torch.tensor([1.0]))
     assert len(texts) == 1 and isinstance(texts[0], str)
+
+    # The recipe's per-duration answer limit (6 tokens a second) travels
+    # with the model and bounds transcripts, as in the recipe's test.
+    assert loaded.hparams.max_new_tokens_per_second == 6
+    limits = []
+    original = loaded.llm.generate
+
+    def spy(inputs, num_beams, max_new_tokens, example_limits=None):
+        limits.append(example_limits)
+        return original(inputs, num_beams, max_new_tokens, example_limits)
+
+    loaded.llm.generate = spy
+    wavs = torch.randn(2, 16000) * 0.1
+    loaded.transcribe_batch(wavs, torch.tensor([1.0, 0.5]))
+    loaded.transcribe_batch(wavs, max_new_tokens_per_second=2)
+    loaded.caption_batch(wavs)
+    assert limits == [[6, 3], [2, 2], None]  # longest first; captions are not transcripts
+    with pytest.raises(ValueError, match="max_new_tokens_per_second"):
+        loaded.transcribe_batch(wavs, max_new_tokens_per_second=0)

@@ -261,7 +261,9 @@ def test_per_call_prompts_beams_and_length(model, test_files, monkeypatch):
 
     original = model.llm.generate
 
-    def spy(inputs, num_beams, max_new_tokens):
+    def spy(inputs, num_beams, max_new_tokens, example_limits):
+        # listen.yaml sets no per-duration limit: none is applied.
+        assert example_limits is None
         seen.append((num_beams, max_new_tokens, inputs.embeds.shape[1]))
         return original(inputs, num_beams=num_beams, max_new_tokens=max_new_tokens)
 

@@ -10,6 +10,7 @@ every strategy trains, tests every task and writes what the README's tables
 and plots are made from.
 """
 
+import csv
 import json
 import pathlib
 import subprocess
@@ -210,3 +211,50 @@ def test_selection_analysis_of_a_grid_run(grid, tmp_path):
     assert set(json.loads((tmp_path / "selection_analysis.json").read_text())) == set(analysis)
     for plot in ("usage_heatmap.png", "usage_histograms.png", "jaccard.png"):
         assert (tmp_path / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_exported_multitask_model_answers_like_its_test(grid, tiny_world, tmp_path, monkeypatch):
+    """A grid run exported and loaded with ``ListenAudioLLM``: speaker
+    verification of the test pairs gives the recipe test's answers, and
+    each task's helper uses the recipe's test instruction."""
+    from speechbrain_listen.audio_loading import AudioError
+    from speechbrain_listen.export import export_model
+    from speechbrain_listen.inference import ListenAudioLLM, LongAudioError
+    from speechbrain_listen.instructions import TEST_INSTRUCTIONS
+
+    dest = tmp_path / "exported"
+    export_model(grid / "dps_similarity", dest, min_key="loss", base_dir=grid)
+    model = ListenAudioLLM.from_hparams(source=str(dest), savedir=str(tmp_path / "savedir"))
+    assert model.task_instruction("sv") == TEST_INSTRUCTIONS["sv"]
+
+    wav = tiny_world["voxceleb"] / "wav"
+    with open(grid / "dps_similarity" / "test" / "sv_predictions.csv", newline="") as fin:
+        rows = list(csv.DictReader(fin))
+    assert len(rows) == EVAL_EXAMPLES
+    for row in rows:
+        first, second = row["ID"].removeprefix("sv-").split("+")
+        same, answer = model.verify_speakers(wav / f"{first}.wav", wav / f"{second}.wav")
+        assert answer == row["hypothesis"]
+        assert same == {"yes": True, "no": False}.get(row["parsed"])
+
+    instructions = []
+    original = model.llm.wrap_audio
+
+    def spy(tokens, counts, batch_instructions):
+        instructions.extend(batch_instructions)
+        return original(tokens, counts, batch_instructions)
+
+    monkeypatch.setattr(model.llm, "wrap_audio", spy)
+    clip = next(wav.rglob("*.wav"))
+    label, answer = model.recognize_emotion_file(clip)
+    assert label in (None, "neutral", "happy", "angry", "sad") and isinstance(answer, str)
+    assert isinstance(model.translate_file(clip), str)
+    assert instructions == [TEST_INSTRUCTIONS["emotion"], TEST_INSTRUCTIONS["en2zh"]]
+
+    # A pair longer than the 3 s window is refused whole, with both files named.
+    long_clip = tmp_path / "long.wav"
+    soundfile.write(long_clip, 0.1 * numpy.ones(int(16000 * 2.5)), 16000)
+    with pytest.raises(LongAudioError, match="long.wav"):
+        model.verify_speakers(long_clip, clip)
+    with pytest.raises(AudioError, match="missing.wav"):
+        model.verify_speakers(clip, tmp_path / "missing.wav")
