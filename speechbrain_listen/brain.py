@@ -522,10 +522,11 @@ class ListenBrain(sb.Brain):
                 **{("max_keys" if self.scoring.higher_is_better else "min_keys"): [key]},
             )
         elif stage == sb.Stage.TEST:
-            self.hparams.train_logger.log_stats(
-                stats_meta={"Epoch loaded": self.hparams.epoch_counter.current},
-                test_stats=stats,
-            )
+            meta = {"Epoch loaded": self.hparams.epoch_counter.current}
+            if self.prompt_adapter is not None:
+                # Which N decoded: a prompt-count sweep logs one test per N.
+                meta["prompts N"] = unwrap(self.prompt_adapter).num_prompts
+            self.hparams.train_logger.log_stats(stats_meta=meta, test_stats=stats)
             if if_main_process():
                 self.write_test_outputs()
 
