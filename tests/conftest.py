@@ -290,3 +290,25 @@ def small_brain(tiny_whisper_dir, tiny_llm_dir, tmp_path):
     return brain
 
 
+
+
+@pytest.fixture
+def instruction_spy(monkeypatch):
+    """Records the instructions a loaded ``ListenAudioLLM`` decodes with.
+
+    ``seen = instruction_spy(model)`` returns a list that fills with every
+    instruction the model's LLM lobe wraps around audio from then on.
+    """
+
+    def attach(model):
+        seen = []
+        original = model.llm.wrap_audio
+
+        def spy(tokens, counts, batch_instructions):
+            seen.extend(batch_instructions)
+            return original(tokens, counts, batch_instructions)
+
+        monkeypatch.setattr(model.llm, "wrap_audio", spy)
+        return seen
+
+    return attach

@@ -275,15 +275,8 @@ def test_per_call_prompts_beams_and_length(model, test_files, monkeypatch):
     assert seen[0][2] - seen[1][2] == NUM_PROMPTS - 2
 
 
-def test_caption_and_ask_use_their_instructions(model, test_files, exported, monkeypatch):
-    instructions = []
-    original = model.llm.wrap_audio
-
-    def spy(tokens, counts, batch_instructions):
-        instructions.extend(batch_instructions)
-        return original(tokens, counts, batch_instructions)
-
-    monkeypatch.setattr(model.llm, "wrap_audio", spy)
+def test_caption_and_ask_use_their_instructions(model, test_files, exported, instruction_spy):
+    instructions = instruction_spy(model)
     caption = model.caption_file(test_files[0])
     answer = model.ask_file(test_files[0], "Is the speaker angry?")
     assert instructions == ["Please describe the audio.", "Is the speaker angry?"]

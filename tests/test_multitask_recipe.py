@@ -213,7 +213,7 @@ def test_selection_analysis_of_a_grid_run(grid, tmp_path):
         assert (tmp_path / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_exported_multitask_model_answers_like_its_test(grid, tiny_world, tmp_path, monkeypatch):
+def test_exported_multitask_model_answers_like_its_test(grid, tiny_world, tmp_path, instruction_spy):
     """A grid run exported and loaded with ``ListenAudioLLM``: speaker
     verification of the test pairs gives the recipe test's answers, and
     each task's helper uses the recipe's test instruction."""
@@ -237,14 +237,7 @@ def test_exported_multitask_model_answers_like_its_test(grid, tiny_world, tmp_pa
         assert answer == row["hypothesis"]
         assert same == {"yes": True, "no": False}.get(row["parsed"])
 
-    instructions = []
-    original = model.llm.wrap_audio
-
-    def spy(tokens, counts, batch_instructions):
-        instructions.extend(batch_instructions)
-        return original(tokens, counts, batch_instructions)
-
-    monkeypatch.setattr(model.llm, "wrap_audio", spy)
+    instructions = instruction_spy(model)
     clip = next(wav.rglob("*.wav"))
     label, answer = model.recognize_emotion_file(clip)
     assert label in (None, "neutral", "happy", "angry", "sad") and isinstance(answer, str)
