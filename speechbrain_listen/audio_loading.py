@@ -16,6 +16,8 @@ import torch
 import torchaudio
 from speechbrain.utils.logger import get_logger
 
+from speechbrain_listen.task_manifest import PAIR_GAP_SECONDS
+
 logger = get_logger(__name__)
 
 SAMPLE_RATE = 16000
@@ -95,3 +97,30 @@ def load_audio_or_placeholder(path, sample_rate=SAMPLE_RATE):
     except AudioError as err:
         logger.warning(f"{err}: using silence, the batch will be skipped in training")
         return torch.zeros(sample_rate // 10), False
+
+
+def join_pair(first, second, sample_rate=SAMPLE_RATE):
+    """A speaker-verification pair heard as one clip.
+
+    The second waveform follows the first after ``PAIR_GAP_SECONDS`` of
+    silence (``task_manifest``), in training and at inference alike.
+
+    Arguments
+    ---------
+    first, second : torch.Tensor
+        ``[samples]`` waveforms at ``sample_rate``.
+    sample_rate : int
+        Their sample rate.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[first + gap + second]`` samples.
+
+    Example
+    -------
+    >>> join_pair(torch.ones(16000), torch.ones(8000)).shape  # 1 s + 0.1 s + 0.5 s
+    torch.Size([25600])
+    """
+    gap = torch.zeros(int(PAIR_GAP_SECONDS * sample_rate), dtype=first.dtype)
+    return torch.cat([first, gap, second])

@@ -53,7 +53,7 @@ import torch
 from speechbrain.inference.interfaces import Pretrained
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.audio_loading import SAMPLE_RATE, AudioError, load_audio
+from speechbrain_listen.audio_loading import SAMPLE_RATE, AudioError, join_pair, load_audio
 from speechbrain_listen.chunking import plan_chunks, stitch_transcripts
 from speechbrain_listen.audio_prompting import prompt_audio
 from speechbrain_listen.instructions import evaluation_instruction
@@ -515,7 +515,7 @@ class ListenAudioLLM(Pretrained):
         own = getattr(self.hparams, "task_instructions", None) or {}
         return own[task] if task in own else evaluation_instruction(task)
 
-    def verify_speakers(self, first, second, **kwargs):
+    def verify_speakers(self, first, second, num_beams=None, max_new_tokens=None, num_prompts=None):
         """Whether two audio files hold the same speaker (the ``sv`` task).
 
         The pair is heard as one clip, the second file after
@@ -526,8 +526,8 @@ class ListenAudioLLM(Pretrained):
         ---------
         first, second : str
             Audio files, any sample rate and channel count.
-        **kwargs : dict
-            Decoding options of :meth:`ask_file` (``num_beams``, ...).
+        num_beams, max_new_tokens, num_prompts : int, optional
+            As in :meth:`generate`.
 
         Returns
         -------
@@ -541,24 +541,17 @@ class ListenAudioLLM(Pretrained):
         AudioError
             Either file cannot be used, or the pair is longer than the window.
         """
-        gap = torch.zeros(int(round(PAIR_GAP_SECONDS * SAMPLE_RATE)))
-        pair = torch.cat([self.load_audio(first), gap, self.load_audio(second)])
+        pair = join_pair(self.load_audio(first), self.load_audio(second))
         if pair.shape[0] > self.window_samples:
             raise LongAudioError(
                 f"the pair {first} + {second} is {pair.shape[0] / SAMPLE_RATE:.1f} s long with "
                 f"its {PAIR_GAP_SECONDS:g} s gap, more than the model's "
                 f"{self.window_seconds:.1f} s window: shorten the clips"
             )
-        options = self.decoding_options(
-            kwargs.pop("num_beams", None),
-            kwargs.pop("max_new_tokens", None),
-            kwargs.pop("num_prompts", None),
-        )
-        if kwargs:
-            raise TypeError(f"verify_speakers() got unexpected options {sorted(kwargs)}")
         answer = self._run(
             [pair], [self.task_instruction("sv")], names=[f"{first} + {second}"],
-            long_audio="error", options=options,
+            long_audio="error",
+            options=self.decoding_options(num_beams, max_new_tokens, num_prompts),
         )[0][0]
         parsed = verification_scoring().stats.parse(answer)
         return {"yes": True, "no": False}.get(parsed), answer

@@ -13,6 +13,8 @@ Authors
 import json
 import math
 
+from speechbrain_listen.task_scoring import LOWER_IS_BETTER
+
 # (task, metric in the task's summary, column title), in the paper's order.
 HEADLINE_METRICS = (
     ("asr", "WER", "ASR WER %"),
@@ -125,9 +127,6 @@ def headline_values(summary):
     }
 
 
-# Headline columns where a smaller value is better (all others: larger).
-LOWER_IS_BETTER = frozenset({"ASR WER %"})
-
 
 def prompt_count_divergence(deterministic, stochastic, reference_count, tolerance=5.0):
     """The inference N at which deterministic training falls behind stochastic.
@@ -176,7 +175,7 @@ def prompt_count_divergence(deterministic, stochastic, reference_count, toleranc
     for task, metric, title in HEADLINE_METRICS:
         if not all(_has_metric(s, task, metric) for s in references):
             continue
-        sign = 1.0 if title in LOWER_IS_BETTER else -1.0
+        sign = 1.0 if metric in LOWER_IS_BETTER else -1.0
 
         def degradation(sweep, count):
             return sign * (sweep[count][task][metric] - sweep[reference_count][task][metric])

@@ -33,11 +33,11 @@ import torch
 from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_listen.audio_loading import load_audio_or_placeholder
+from speechbrain_listen.audio_loading import join_pair, load_audio_or_placeholder
 from speechbrain_listen.brain import ListenBrain
 from speechbrain_listen.config_checks import ConfigError, check_hparams, parse_recipe_arguments
 from speechbrain_listen.data_pipelines import add_task_instruction_items, train_loader_options
-from speechbrain_listen.task_manifest import PAIR_GAP_SECONDS, manifest_path, read_manifest
+from speechbrain_listen.task_manifest import manifest_path, read_manifest
 from speechbrain_listen.task_sampling import task_sampler
 
 
@@ -67,7 +67,6 @@ def dataio_prepare(hparams, tasks):
     """
     sample_rate = hparams["sample_rate"]
     max_samples = int(hparams["max_duration"] * sample_rate)
-    gap = torch.zeros(int(PAIR_GAP_SECONDS * sample_rate))
 
     def dataset(role):
         examples = load_role(hparams, tasks, role)
@@ -88,11 +87,11 @@ def dataio_prepare(hparams, tasks):
     def audio_pipeline(wav, wav2):
         # Unreadable audio becomes silence marked not ok (training skips
         # the batch). A verification pair is heard as one clip: the second
-        # after PAIR_GAP_SECONDS of silence, as in the paper.
+        # after a short silence (audio_loading.join_pair), as in the paper.
         sig, ok = load_audio_or_placeholder(wav, sample_rate)
         if wav2:
             second, ok2 = load_audio_or_placeholder(wav2, sample_rate)
-            sig, ok = torch.cat([sig, gap, second]), ok and ok2
+            sig, ok = join_pair(sig, second, sample_rate), ok and ok2
         yield sig[:max_samples]
         yield ok
 
