@@ -1,10 +1,12 @@
-"""The ``listen`` command: transcribe, caption, ask, export.
+"""The ``listen`` command: transcribe, caption, ask, verify, export.
 
 ::
 
     listen transcribe MODEL_DIR AUDIO... [-o results.csv|results.jsonl]
     listen caption    MODEL_DIR AUDIO... [-o ...]
     listen ask        MODEL_DIR AUDIO... --instruction "Is the speaker angry?"
+    listen verify     MODEL_DIR FIRST SECOND       # same speaker? (multitask models)
+    listen verify     MODEL_DIR --trials veri_test2.txt [-o trials.csv]
     listen export     RUN_DIR MODEL_DIR            # see speechbrain_listen.export
 
 ``MODEL_DIR`` is a folder written by ``listen export``. Each ``AUDIO`` is an
@@ -30,6 +32,16 @@ stderr. A file that cannot be used (empty, silent, corrupt, not audio) gets
 an ``error`` naming it, the other files are still processed, and the exit
 status is 1.
 
+``verify`` asks a model trained on the multitask recipe's speaker
+verification whether two clips hold one speaker (the pair heard as one
+clip, as in training). It takes two files, or a VoxCeleb trial list
+(``<1|0> <clip> <clip>`` lines, :mod:`speechbrain_listen.speaker_trials`)
+whose clips are found below ``--data-root`` (default: the ``wav/`` folder
+of the VoxCeleb1 layout around the list). It prints ``yes``/``no``/
+``unparsed`` and the answer per pair; ``--output`` writes ``id, first,
+second, label, parsed, answer, error`` rows; with a trial list the
+accuracy and UAR against its labels are printed at the end.
+
 Authors
  * speechbrain-listen contributors 2026
 """
@@ -46,6 +58,7 @@ MANIFEST_SUFFIXES = (".csv", ".jsonl", ".json", ".txt", ".lst")
 PATH_COLUMNS = ("wav", "path", "audio", "file", "filepath")
 ID_COLUMNS = ("ID", "id", "utt_id", "key")
 OUTPUT_FIELDS = ("id", "path", "duration", "text", "error")
+VERIFY_FIELDS = ("id", "first", "second", "label", "parsed", "answer", "error")
 
 
 class ManifestError(ValueError):
@@ -173,12 +186,12 @@ def collect_items(inputs, path_column=None, data_root=None):
 
 
 class ResultWriter:
-    """Writes one row per file as CSV or JSONL, flushed as it goes."""
+    """Writes one row per file (or pair) as CSV or JSONL, flushed as it goes."""
 
-    def __init__(self, path, fmt=None, with_prompts=False):
+    def __init__(self, path, fmt=None, with_prompts=False, fields=OUTPUT_FIELDS):
         self.path = path
         self.fmt = fmt or ("jsonl" if str(path).lower().endswith((".jsonl", ".json")) else "csv")
-        self.fields = list(OUTPUT_FIELDS) + (["prompts"] if with_prompts else [])
+        self.fields = list(fields) + (["prompts"] if with_prompts else [])
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.file = open(path, "w", encoding="utf-8", newline="")
         self.csv = None
@@ -187,7 +200,7 @@ class ResultWriter:
             self.csv.writeheader()
 
     def write(self, row):
-        """Writes one result row (a dict with :data:`OUTPUT_FIELDS`)."""
+        """Writes one result row (a dict with the writer's fields)."""
         row = {key: row.get(key) for key in self.fields}
         if self.csv is not None:
             if row.get("prompts") is not None:
@@ -294,6 +307,153 @@ def run_inference(args):
     return 1 if failed else 0
 
 
+def collect_pairs(audio, trials=None, data_root=None):
+    """The pairs ``verify`` decides: two files, or every trial of a list.
+
+    Arguments
+    ---------
+    audio : list of str
+        Two audio files (without ``trials``), else empty.
+    trials : str, optional
+        A VoxCeleb trial list.
+    data_root : str, optional
+        The folder the trial list's clips are relative to (default: see
+        :func:`speechbrain_listen.speaker_trials.default_wav_folder`).
+
+    Returns
+    -------
+    list of (str, str, str, str or None)
+        ``(id, first path, second path, "yes"/"no" or None)``.
+
+    Raises
+    ------
+    ManifestError
+        Not exactly two files, files and a trial list together, a
+        malformed trial list, or no folder to find its clips in.
+    """
+    from speechbrain_listen.speaker_trials import default_wav_folder, pair_id, read_trials
+
+    if trials is None:
+        if len(audio) != 2:
+            raise ManifestError(f"verify takes two audio files (or --trials), got {len(audio)}")
+        first, second = audio
+        return [(pair_id(os.path.basename(first), os.path.basename(second)), first, second, None)]
+    if audio:
+        raise ManifestError("give either two audio files or --trials, not both")
+    try:
+        rows = read_trials(trials)
+    except (OSError, ValueError) as err:
+        raise ManifestError(str(err)) from err
+    root = data_root or default_wav_folder(trials)
+    if root is None:
+        raise ManifestError(
+            f"no wav/ folder beside {trials} or its folder: give --data-root, the folder "
+            "its clip paths are relative to"
+        )
+    return [
+        (pair_id(first, second), os.path.join(root, first), os.path.join(root, second),
+         "yes" if label else "no")
+        for label, first, second in rows
+    ]
+
+
+def run_verification(args):
+    """Runs ``verify``; returns the exit status."""
+    from tqdm import tqdm
+
+    from speechbrain_listen.audio_loading import AudioError
+    from speechbrain_listen.inference import ListenAudioLLM
+    from speechbrain_listen.task_scoring import verification_scoring
+
+    try:
+        pairs = collect_pairs(args.audio, args.trials, args.data_root)
+    except ManifestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    run_opts = {"device": args.device} if args.device else None
+    model = ListenAudioLLM.from_hparams(
+        source=os.path.abspath(args.model_dir), savedir=args.savedir, run_opts=run_opts
+    )
+    try:
+        model.decoding_options(args.beams, args.max_new_tokens, args.num_prompts)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    stats = verification_scoring().stats
+    writer = ResultWriter(args.output, args.format, fields=VERIFY_FIELDS) if args.output else None
+    bar = tqdm(total=len(pairs), unit="pair", disable=writer is None or args.quiet, file=sys.stderr)
+    failed = 0
+    try:
+        for uid, first, second, label in pairs:
+            row = {"id": uid, "first": first, "second": second, "label": label}
+            try:
+                _, row["answer"] = model.verify_speakers(
+                    first, second, args.beams, args.max_new_tokens, args.num_prompts
+                )
+                row["parsed"] = stats.parse(row["answer"])
+            except AudioError as err:  # this pair only; the others still run
+                failed += 1
+                row["error"] = str(err)
+                bar.write(f"error: {err}", file=sys.stderr)
+            if label is not None and row.get("error") is None:
+                stats.append([uid], [row["answer"]], [label])
+            if writer is not None:
+                writer.write(row)
+            elif row.get("error") is None:
+                answer = row["answer"].replace("\n", " ")
+                print(f"{row['parsed']}\t{answer}" if len(pairs) == 1
+                      else f"{first}\t{second}\t{row['parsed']}\t{answer}")
+            bar.update(1)
+    finally:
+        bar.close()
+        if writer is not None:
+            writer.close()
+    if stats.scores and not args.quiet:
+        summary = stats.summarize()
+        print(
+            f"accuracy {summary['accuracy']:.2f} %, UAR {summary['UAR']:.2f} % on "
+            f"{summary['examples']} trials ({summary['unparsed']} answers neither yes nor no, "
+            f"{failed} failed)",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+def _add_decoding_arguments(parser):
+    parser.add_argument("--beams", type=int, help="beam size (default: the model's)")
+    parser.add_argument(
+        "--max-new-tokens", type=int, help="longest answer in tokens (default: the model's)"
+    )
+    parser.add_argument(
+        "--num-prompts", type=int, help="prompts selected per input, N (default: the model's)"
+    )
+
+
+def _add_loading_arguments(parser):
+    parser.add_argument("--device", help="e.g. cpu, cuda:0 (default: SpeechBrain's choice)")
+    parser.add_argument("--savedir", help="folder for the collected model files (default: none)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+
+
+def _add_verify_parser(subparsers):
+    help_text = "Same speaker or not (a model trained with speaker verification)."
+    parser = subparsers.add_parser("verify", help=help_text, description=help_text)
+    parser.add_argument("model_dir", help="folder written by 'listen export'")
+    parser.add_argument("audio", nargs="*", help="two audio files (or none, with --trials)")
+    parser.add_argument("--trials", help="VoxCeleb trial list: '<1|0> <clip> <clip>' lines")
+    parser.add_argument("--data-root", help="folder the trial list's clip paths are relative to")
+    parser.add_argument(
+        "-o", "--output", help="write one row per pair to FILE.csv or FILE.jsonl"
+    )
+    parser.add_argument(
+        "--format", choices=("csv", "jsonl"), help="output format (default: from the suffix)"
+    )
+    _add_decoding_arguments(parser)
+    _add_loading_arguments(parser)
+    return parser
+
+
 def _add_inference_parser(subparsers, name, help_text):
     parser = subparsers.add_parser(name, help=help_text, description=help_text)
     parser.add_argument("model_dir", help="folder written by 'listen export'")
@@ -312,13 +472,7 @@ def _add_inference_parser(subparsers, name, help_text):
     parser.add_argument(
         "--format", choices=("csv", "jsonl"), help="output format (default: from the suffix)"
     )
-    parser.add_argument("--beams", type=int, help="beam size (default: the model's)")
-    parser.add_argument(
-        "--max-new-tokens", type=int, help="longest answer in tokens (default: the model's)"
-    )
-    parser.add_argument(
-        "--num-prompts", type=int, help="prompts selected per input, N (default: the model's)"
-    )
+    _add_decoding_arguments(parser)
     parser.add_argument(
         "--prompts", action="store_true", help="also output the selected prompt indices"
     )
@@ -333,9 +487,7 @@ def _add_inference_parser(subparsers, name, help_text):
     )
     parser.add_argument("--path-column", help="manifest column with the audio path")
     parser.add_argument("--data-root", help="replaces $data_root in manifest paths")
-    parser.add_argument("--device", help="e.g. cpu, cuda:0 (default: SpeechBrain's choice)")
-    parser.add_argument("--savedir", help="folder for the collected model files (default: none)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    _add_loading_arguments(parser)
     return parser
 
 
@@ -344,12 +496,13 @@ def build_parser():
     from speechbrain_listen import export
 
     parser = argparse.ArgumentParser(
-        prog="listen", description="LiSTEN audio LLM: transcribe, caption, ask, export."
+        prog="listen", description="LiSTEN audio LLM: transcribe, caption, ask, verify, export."
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_inference_parser(subparsers, "transcribe", "Transcribe speech.")
     _add_inference_parser(subparsers, "caption", "Describe the audio.")
     _add_inference_parser(subparsers, "ask", "Answer an instruction about the audio.")
+    _add_verify_parser(subparsers)
     export.build_parser(
         subparsers.add_parser(
             "export",
@@ -370,10 +523,12 @@ def main(argv=None):
 
         return export.run(args)
     for option in ("beams", "max_new_tokens", "num_prompts", "batch_size"):
-        value = getattr(args, option)
+        value = getattr(args, option, None)
         if value is not None and value < 1:
             parser.error(f"--{option.replace('_', '-')} must be >= 1")
-    return run_inference(args)
+    if args.command == "verify" and (len(args.audio) != 2 if args.trials is None else args.audio):
+        parser.error("verify takes two audio files, or --trials and no files")
+    return run_verification(args) if args.command == "verify" else run_inference(args)
 
 
 if __name__ == "__main__":

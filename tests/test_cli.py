@@ -115,6 +115,37 @@ def test_usage_errors_stop_before_loading_a_model(tmp_path, capsys):
         cli.main(["frobnicate"])
 
 
+def test_verify_pairs_from_files_and_trial_lists(tmp_path, capsys):
+    """Two files make one unlabelled pair; a trial list's clips are found in
+    the VoxCeleb ``wav/`` folder around it or below ``--data-root``; bad
+    lists and usage stop before a model is loaded."""
+    assert cli.collect_pairs(["a/x.wav", "b/y.flac"]) == [("x+y", "a/x.wav", "b/y.flac", None)]
+    (tmp_path / "wav").mkdir()
+    (tmp_path / "meta").mkdir()
+    trials = tmp_path / "meta" / "veri_test2.txt"
+    trials.write_text("1 id1/v1/00001.wav id1/v2/00002.wav\n0 id1/v1/00001.wav id2/v9/00001.wav\n")
+    pairs = cli.collect_pairs([], str(trials))
+    assert [(uid, label) for uid, _, _, label in pairs] == [
+        ("id1/v1/00001+id1/v2/00002", "yes"), ("id1/v1/00001+id2/v9/00001", "no")
+    ]
+    assert pairs[1][2] == str(tmp_path / "wav" / "id2/v9/00001.wav")
+    assert cli.collect_pairs([], str(trials), data_root="/data")[0][1] == "/data/id1/v1/00001.wav"
+
+    no_model = str(tmp_path / "no_model")
+    lone = tmp_path / "elsewhere" / "lists" / "trials.txt"  # no wav/ here or one up
+    lone.parent.mkdir(parents=True)
+    lone.write_text("1 a.wav b.wav\n")
+    assert cli.main(["verify", no_model, "--trials", str(lone)]) == 1
+    assert "--data-root" in capsys.readouterr().err
+    lone.write_text("yes a.wav b.wav\n")
+    assert cli.main(["verify", no_model, "--trials", str(lone), "--data-root", "/d"]) == 1
+    assert "trials.txt, line 1" in capsys.readouterr().err
+    for argv in (["a.wav"], ["a.wav", "b.wav", "c.wav"], ["a.wav", "--trials", str(trials)]):
+        with pytest.raises(SystemExit) as info:
+            cli.main(["verify", no_model, *argv])
+        assert info.value.code == 2
+
+
 def test_export_subcommand_reports_errors(tmp_path, capsys):
     assert cli.main(["export", str(tmp_path / "missing_run"), str(tmp_path / "out")]) == 1
     assert "no such folder" in capsys.readouterr().err

@@ -213,24 +213,41 @@ def test_selection_analysis_of_a_grid_run(grid, tmp_path):
         assert (tmp_path / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_exported_multitask_model_answers_like_its_test(grid, tiny_world, tmp_path, instruction_spy):
+@pytest.fixture(scope="module")
+def exported_model(grid, tmp_path_factory):
+    """The ``dps_similarity`` grid run exported (best valid loss)."""
+    from speechbrain_listen.export import export_model
+
+    dest = tmp_path_factory.mktemp("exported") / "model"
+    export_model(grid / "dps_similarity", dest, min_key="loss", base_dir=grid)
+    return dest
+
+
+def read_sv_predictions(grid):
+    """The recipe test's speaker-verification rows of ``dps_similarity``."""
+    with open(grid / "dps_similarity" / "test" / "sv_predictions.csv", newline="") as fin:
+        rows = list(csv.DictReader(fin))
+    assert len(rows) == EVAL_EXAMPLES
+    return rows
+
+
+def test_exported_multitask_model_answers_like_its_test(
+    grid, exported_model, tiny_world, tmp_path, instruction_spy
+):
     """A grid run exported and loaded with ``ListenAudioLLM``: speaker
     verification of the test pairs gives the recipe test's answers, and
     each task's helper uses the recipe's test instruction."""
     from speechbrain_listen.audio_loading import AudioError
-    from speechbrain_listen.export import export_model
     from speechbrain_listen.inference import ListenAudioLLM, LongAudioError
     from speechbrain_listen.instructions import TEST_INSTRUCTIONS
 
-    dest = tmp_path / "exported"
-    export_model(grid / "dps_similarity", dest, min_key="loss", base_dir=grid)
-    model = ListenAudioLLM.from_hparams(source=str(dest), savedir=str(tmp_path / "savedir"))
+    model = ListenAudioLLM.from_hparams(
+        source=str(exported_model), savedir=str(tmp_path / "savedir")
+    )
     assert model.task_instruction("sv") == TEST_INSTRUCTIONS["sv"]
 
     wav = tiny_world["voxceleb"] / "wav"
-    with open(grid / "dps_similarity" / "test" / "sv_predictions.csv", newline="") as fin:
-        rows = list(csv.DictReader(fin))
-    assert len(rows) == EVAL_EXAMPLES
+    rows = read_sv_predictions(grid)
     for row in rows:
         first, second = row["ID"].removeprefix("sv-").split("+")
         same, answer = model.verify_speakers(wav / f"{first}.wav", wav / f"{second}.wav")
@@ -251,3 +268,49 @@ def test_exported_multitask_model_answers_like_its_test(grid, tiny_world, tmp_pa
         model.verify_speakers(long_clip, clip)
     with pytest.raises(AudioError, match="missing.wav"):
         model.verify_speakers(clip, tmp_path / "missing.wav")
+
+
+def test_listen_verify_scores_a_trial_list(grid, exported_model, tiny_world, tmp_path, capsys):
+    """``listen verify --trials``: the corpus's own trial list, its clips
+    found in the ``wav/`` folder beside it; the recipe test's answers for
+    its pairs, the accuracy of the written rows; a missing clip fails its
+    pair only, with the file named; two files print the parsed answer."""
+    from speechbrain_listen import cli
+
+    voxceleb = tiny_world["voxceleb"]
+    output = tmp_path / "trials.csv"
+    status = cli.main(
+        ["verify", str(exported_model), "--trials", str(voxceleb / "veri_test2.txt"),
+         "-o", str(output), "--device", "cpu"]
+    )
+    assert status == 0
+    with open(output, newline="") as fin:
+        written = {row["id"]: row for row in csv.DictReader(fin)}
+    trial_lines = (voxceleb / "veri_test2.txt").read_text().split("\n")
+    assert len(written) == len([line for line in trial_lines if line.strip()]) == 4
+    for row in read_sv_predictions(grid):
+        pair = written[row["ID"].removeprefix("sv-")]
+        assert (pair["answer"], pair["parsed"], pair["label"]) == (
+            row["hypothesis"], row["parsed"], row["reference"]
+        )
+        assert pair["error"] == ""
+    correct = sum(row["parsed"] == row["label"] for row in written.values())
+    assert f"accuracy {100 * correct / 4:.2f} %" in capsys.readouterr().err
+
+    clips = [(voxceleb / "wav" / clip) for clip in trial_lines[0].split()[1:]]
+    trials = tmp_path / "with_missing.txt"
+    trials.write_text(trial_lines[0] + "\n1 " + trial_lines[0].split()[1] + " id1/v/missing.wav\n")
+    output = tmp_path / "with_missing.jsonl"
+    status = cli.main(
+        ["verify", str(exported_model), "--trials", str(trials), "--data-root",
+         str(voxceleb / "wav"), "-o", str(output), "-q", "--device", "cpu"]
+    )
+    assert status == 1
+    rows = [json.loads(line) for line in output.read_text().splitlines()]
+    assert rows[0]["error"] is None and rows[0]["answer"] == written[rows[0]["id"]]["answer"]
+    assert "missing.wav" in rows[1]["error"] and rows[1]["answer"] is None
+
+    capsys.readouterr()
+    assert cli.main(["verify", str(exported_model), *map(str, clips), "--device", "cpu"]) == 0
+    first = written[rows[0]["id"]]
+    assert capsys.readouterr().out == f"{first['parsed']}\t{first['answer']}\n"

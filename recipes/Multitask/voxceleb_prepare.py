@@ -8,7 +8,8 @@ and test speakers unpacked into one ``wav/`` folder)::
 
 ``veri_test2.txt`` is the cleaned VoxCeleb1-O trial list, one trial a line,
 ``<label> <clip> <clip>`` with label 1 for the same speaker and 0 for two
-speakers, paths relative to ``wav/``::
+speakers, paths relative to ``wav/`` (read by
+:mod:`speechbrain_listen.speaker_trials`)::
 
     1 id10270/x6uYqmx31kE/00001.wav id10270/8jEAjG6SegY/00008.wav
 
@@ -67,6 +68,7 @@ from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.data_checks import DataReport, add_bad_data_arguments, audio_problems
 from speechbrain_listen.preparation_records import already_done, clear_record, file_signature, report_problems, write_record
+from speechbrain_listen.speaker_trials import clip_id, find_trial_list, pair_id, read_trials
 from speechbrain_listen.task_manifest import (
     PAIR_GAP_SECONDS,
     manifest_paths,
@@ -78,7 +80,6 @@ logger = get_logger(__name__)
 
 TASK = "sv"
 OPTS_FILE = "voxceleb_prepare_opts.json"
-TRIAL_LIST = "veri_test2.txt"
 SAMPLE_RATE = 16000
 ANSWERS = {1: "yes", 0: "no"}
 
@@ -230,71 +231,6 @@ def prepare_voxceleb_pairs(
     return manifests
 
 
-def find_trial_list(data_folder):
-    """``<data_folder>/veri_test2.txt``, else ``<data_folder>/meta/veri_test2.txt``.
-
-    Raises
-    ------
-    FileNotFoundError
-        Neither exists; both places are named.
-
-    Example
-    -------
-    >>> folder = getfixture("tmp_path")
-    >>> (folder / "meta").mkdir()
-    >>> _ = (folder / "meta" / "veri_test2.txt").write_text("")
-    >>> find_trial_list(folder).relative_to(folder).as_posix()
-    'meta/veri_test2.txt'
-    """
-    candidates = [Path(data_folder) / TRIAL_LIST, Path(data_folder) / "meta" / TRIAL_LIST]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"VoxCeleb1 trial list not found: expected {candidates[0]} (or {candidates[1]})"
-    )
-
-
-def read_trials(trial_list):
-    """The trials of a VoxCeleb trial list.
-
-    Arguments
-    ---------
-    trial_list : str or os.PathLike
-        ``veri_test2.txt`` or a file of the same format.
-
-    Returns
-    -------
-    list of (int, str, str)
-        ``(label, first clip, second clip)``, clips relative to ``wav/``.
-
-    Raises
-    ------
-    ValueError
-        A line that is not ``<0|1> <clip> <clip>`` (file and line named).
-
-    Example
-    -------
-    >>> path = getfixture("tmp_path") / "veri_test2.txt"
-    >>> _ = path.write_text("1 id1/v1/00001.wav id1/v2/00002.wav\\n\\n0 id1/v1/00001.wav id2/v9/00001.wav\\n")
-    >>> read_trials(path)
-    [(1, 'id1/v1/00001.wav', 'id1/v2/00002.wav'), (0, 'id1/v1/00001.wav', 'id2/v9/00001.wav')]
-    """
-    trials = []
-    with open(trial_list, encoding="utf-8") as fin:
-        for number, line in enumerate(fin, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 3 or fields[0] not in ("0", "1"):
-                raise ValueError(
-                    f"{trial_list}, line {number}: expected '<1|0> <speaker/video/clip.wav> "
-                    f"<speaker/video/clip.wav>', got {line.strip()!r}"
-                )
-            trials.append((int(fields[0]), fields[1], fields[2]))
-    return trials
-
-
 def scan_clips(wav_folder, speakers):
     """The clips of some speakers: ``{speaker: {video: [clip, ...]}}``.
 
@@ -326,29 +262,6 @@ def scan_clips(wav_folder, speakers):
         if videos:
             pools[speaker] = videos
     return pools
-
-
-def clip_id(clip):
-    """A clip's id: its path below ``wav/`` without the extension.
-
-    Example
-    -------
-    >>> clip_id("id10270/x6uYqmx31kE/00001.wav")
-    'id10270/x6uYqmx31kE/00001'
-    """
-    return os.path.splitext(clip)[0]
-
-
-def pair_id(first, second):
-    """A pair's id: its two clips' ids. ``+`` never occurs in YouTube video
-    ids (which do use ``-`` and ``_``), so the id splits back unambiguously.
-
-    Example
-    -------
-    >>> pair_id("id1/v-1/00001.wav", "id2/v_2/00003.wav")
-    'id1/v-1/00001+id2/v_2/00003'
-    """
-    return f"{clip_id(first)}+{clip_id(second)}"
 
 
 class _ClipChecker:
