@@ -220,11 +220,31 @@ def _batches(items, size):
         yield items[first : first + size]
 
 
+def load_model(args):
+    """The exported model of ``args.model_dir``, its decoding options checked.
+
+    Returns
+    -------
+    ListenAudioLLM or None
+        None (with the error printed) for decoding options the model refuses.
+    """
+    from speechbrain_listen.inference import ListenAudioLLM
+
+    run_opts = {"device": args.device} if args.device else None
+    model = ListenAudioLLM.from_hparams(
+        source=os.path.abspath(args.model_dir), savedir=args.savedir, run_opts=run_opts
+    )
+    try:
+        model.decoding_options(args.beams, args.max_new_tokens, args.num_prompts)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None
+    return model
+
+
 def run_inference(args):
     """Runs ``transcribe``, ``caption`` or ``ask``; returns the exit status."""
     from tqdm import tqdm
-
-    from speechbrain_listen.inference import ListenAudioLLM
 
     try:
         items = collect_items(args.audio, args.path_column, args.data_root)
@@ -237,20 +257,14 @@ def run_inference(args):
     if args.command == "ask" and not args.instruction and any(not i.instruction for i in items):
         print("error: 'ask' needs --instruction (or an instruction column)", file=sys.stderr)
         return 2
-    run_opts = {"device": args.device} if args.device else None
-    model = ListenAudioLLM.from_hparams(
-        source=os.path.abspath(args.model_dir), savedir=args.savedir, run_opts=run_opts
-    )
+    model = load_model(args)
+    if model is None:
+        return 2
     default_instruction = args.instruction or {
         "transcribe": model.hparams.asr_instruction,
         "caption": model.hparams.caption_instruction,
     }.get(args.command)
     long_audio = args.long_audio or ("stitch" if args.command == "transcribe" else "error")
-    try:
-        model.decoding_options(args.beams, args.max_new_tokens, args.num_prompts)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
 
     writer = ResultWriter(args.output, args.format, args.prompts) if args.output else None
     show_bar = writer is not None and not args.quiet
@@ -362,7 +376,6 @@ def run_verification(args):
     from tqdm import tqdm
 
     from speechbrain_listen.audio_loading import AudioError
-    from speechbrain_listen.inference import ListenAudioLLM
     from speechbrain_listen.task_scoring import verification_scoring
 
     try:
@@ -370,16 +383,9 @@ def run_verification(args):
     except ManifestError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    run_opts = {"device": args.device} if args.device else None
-    model = ListenAudioLLM.from_hparams(
-        source=os.path.abspath(args.model_dir), savedir=args.savedir, run_opts=run_opts
-    )
-    try:
-        model.decoding_options(args.beams, args.max_new_tokens, args.num_prompts)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
+    model = load_model(args)
+    if model is None:
         return 2
-
     stats = verification_scoring().stats
     writer = ResultWriter(args.output, args.format, fields=VERIFY_FIELDS) if args.output else None
     bar = tqdm(total=len(pairs), unit="pair", disable=writer is None or args.quiet, file=sys.stderr)
