@@ -1,5 +1,6 @@
 """Bookkeeping every data preparer shares: the options record that makes
-preparation idempotent, file signatures, atomic writes.
+preparation idempotent, file signatures, atomic writes, and finding a
+corpus file in the places its releases put it.
 
 A preparer records its options (and the signatures of the files it read)
 next to its outputs once every output is complete; a later call with the
@@ -49,6 +50,41 @@ def file_signature(path):
     """
     stat = os.stat(path)
     return [stat.st_size, stat.st_mtime_ns]
+
+
+def first_existing(candidates, what):
+    """The first of ``candidates`` that is a file (releases differ in layout).
+
+    Arguments
+    ---------
+    candidates : list of pathlib.Path
+        Where the file may be, most usual place first.
+    what : str
+        What the file is, for the error.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        None exists; the first place (and the others) are named.
+
+    Example
+    -------
+    >>> folder = getfixture("tmp_path")
+    >>> _ = (folder / "b.txt").write_text("")
+    >>> first_existing([folder / "a.txt", folder / "b.txt"], "list").name
+    'b.txt'
+    """
+    for path in candidates:
+        if path.is_file():
+            return path
+    others = ", ".join(str(path) for path in candidates[1:])
+    raise FileNotFoundError(
+        f"{what} not found: expected {candidates[0]}" + (f" (or {others})" if others else "")
+    )
 
 
 def already_done(outputs, opts_file, opts):

@@ -17,6 +17,8 @@ Authors
 import os
 from pathlib import Path
 
+from speechbrain_listen.preparation_records import first_existing
+
 TRIAL_LIST = "veri_test2.txt"
 
 
@@ -37,12 +39,7 @@ def find_trial_list(data_folder):
     'meta/veri_test2.txt'
     """
     candidates = [Path(data_folder) / TRIAL_LIST, Path(data_folder) / "meta" / TRIAL_LIST]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"VoxCeleb1 trial list not found: expected {candidates[0]} (or {candidates[1]})"
-    )
+    return first_existing(candidates, "VoxCeleb1 trial list")
 
 
 def read_trials(trial_list):

@@ -75,7 +75,14 @@ from speechbrain_listen.data_checks import (
     audio_problems,
     text_problems,
 )
-from speechbrain_listen.preparation_records import already_done, clear_record, file_signature, report_problems, write_record
+from speechbrain_listen.preparation_records import (
+    already_done,
+    clear_record,
+    file_signature,
+    first_existing,
+    report_problems,
+    write_record,
+)
 from speechbrain_listen.task_manifest import manifest_paths, manifest_row, write_manifest
 
 logger = get_logger(__name__)
@@ -240,12 +247,7 @@ def find_json(data_folder, part):
     """
     name = JSON_FILES[part]
     candidates = [Path(data_folder) / SUBFOLDER / name, Path(data_folder) / name]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"LibriSQA Part I {part} file not found: expected {candidates[0]} (or {candidates[1]})"
-    )
+    return first_existing(candidates, f"LibriSQA Part I {part} file")
 
 
 def load_entries(json_file):
