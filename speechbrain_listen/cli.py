@@ -327,7 +327,8 @@ def collect_pairs(audio, trials=None, data_root=None):
     Arguments
     ---------
     audio : list of str
-        Two audio files (without ``trials``), else empty.
+        Two audio files (without ``trials``; ``main`` has checked the
+        count), else empty.
     trials : str, optional
         A VoxCeleb trial list.
     data_root : str, optional
@@ -342,18 +343,13 @@ def collect_pairs(audio, trials=None, data_root=None):
     Raises
     ------
     ManifestError
-        Not exactly two files, files and a trial list together, a
-        malformed trial list, or no folder to find its clips in.
+        A malformed trial list, or no folder to find its clips in.
     """
     from speechbrain_listen.speaker_trials import default_wav_folder, pair_id, read_trials
 
     if trials is None:
-        if len(audio) != 2:
-            raise ManifestError(f"verify takes two audio files (or --trials), got {len(audio)}")
         first, second = audio
         return [(pair_id(os.path.basename(first), os.path.basename(second)), first, second, None)]
-    if audio:
-        raise ManifestError("give either two audio files or --trials, not both")
     try:
         rows = read_trials(trials)
     except (OSError, ValueError) as err:
@@ -394,19 +390,20 @@ def run_verification(args):
         for uid, first, second, label in pairs:
             row = {"id": uid, "first": first, "second": second, "label": label}
             try:
-                _, row["answer"] = model.verify_speakers(
+                _, answer = model.verify_speakers(
                     first, second, args.beams, args.max_new_tokens, args.num_prompts
                 )
-                row["parsed"] = stats.parse(row["answer"])
             except AudioError as err:  # this pair only; the others still run
                 failed += 1
                 row["error"] = str(err)
                 bar.write(f"error: {err}", file=sys.stderr)
-            if label is not None and row.get("error") is None:
-                stats.append([uid], [row["answer"]], [label])
+            else:
+                row["answer"], row["parsed"] = answer, stats.parse(answer)
+                if label is not None:
+                    stats.append([uid], [answer], [label])
             if writer is not None:
                 writer.write(row)
-            elif row.get("error") is None:
+            elif "error" not in row:
                 answer = row["answer"].replace("\n", " ")
                 print(f"{row['parsed']}\t{answer}" if len(pairs) == 1
                       else f"{first}\t{second}\t{row['parsed']}\t{answer}")
