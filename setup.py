@@ -14,7 +14,9 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=find_packages(include=["speechbrain_listen", "speechbrain_listen.*"]),
+    packages=find_packages(
+        include=["speechbrain_listen", "speechbrain_listen.*", "listen_offline", "listen_offline.*"]
+    ),
     install_requires=[
         "torch==2.11.0",
         "torchaudio==2.11.0",
@@ -22,7 +24,6 @@ setup(
         "transformers>=5.24,<5.40",
         "peft>=0.17",
         "accelerate>=1.0",
-        "gguf>=0.10",
         "soundfile>=0.12",
         "sentencepiece",
         "sacrebleu>=2.4",
@@ -30,5 +31,5 @@ setup(
         "matplotlib>=3.8",
     ],
     extras_require={"test": ["pytest>=8"]},
-    entry_points={"console_scripts": ["listen = speechbrain_listen.cli:main"]},
+    entry_points={"console_scripts": ["listen = speechbrain_listen.inference.cli:main"]},
 )

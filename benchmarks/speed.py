@@ -33,7 +33,7 @@ The trainable-parameter breakdown at paper scale (Whisper large-v2 + BEATs,
 Llama-3-8B, M = 400) is computed from the configurations on PyTorch's meta
 device: nothing is downloaded.
 
-Run (offline small models from ``python -m speechbrain_listen.model_pack``,
+Run (offline small models from ``python -m listen_offline.model_pack``,
 clips of 10-15 s made from the synthetic LibriSpeech test set)::
 
     python benchmarks/speed.py --data_folder data/synthetic/LibriSpeech
@@ -55,13 +55,13 @@ import time
 
 import torch
 
-from speechbrain_listen.audio_encoder import AudioEncoder
-from speechbrain_listen.audio_loading import load_audio
-from speechbrain_listen.audio_prompting import prompt_audio
-from speechbrain_listen.llm_lobe import LLMLobe
-from speechbrain_listen.model_pack.build import default_cache_dir
-from speechbrain_listen.prompt_pool import PromptPool
-from speechbrain_listen.window_qformer import WindowQFormer
+from listen_offline.model_pack.build import default_cache_dir
+from speechbrain_listen.data.audio_loading import load_audio
+from speechbrain_listen.model.audio_encoder import AudioEncoder
+from speechbrain_listen.model.audio_prompting import prompt_audio
+from speechbrain_listen.model.llm_lobe import LLMLobe
+from speechbrain_listen.model.window_qformer import WindowQFormer
+from speechbrain_listen.prompts.pool import PromptPool
 
 SAMPLE_RATE = 16000
 INSTRUCTION = "Transcribe the audio."
@@ -172,8 +172,14 @@ def train_steps(models, clips, args, cached, num_windows, target_logits_only):
 
     def step(ids, wavs, lens, targets):
         prompted = prompt_audio(
-            audio_encoder, connector, pool, llm, wavs.to(args.device), lens.to(args.device),
-            [INSTRUCTION] * len(ids), ids=ids if cached else None,
+            audio_encoder,
+            connector,
+            pool,
+            llm,
+            wavs.to(args.device),
+            lens.to(args.device),
+            [INSTRUCTION] * len(ids),
+            ids=ids if cached else None,
         )
         inputs = llm.build_inputs(prompted.wrapped, prompted.prompts, targets)
         ce = llm(inputs) if target_logits_only else full_logits_loss(llm, inputs)
@@ -196,8 +202,11 @@ def train_steps(models, clips, args, cached, num_windows, target_logits_only):
         if args.device.type == "cuda":
             torch.cuda.synchronize()
         seconds = (time.perf_counter() - start) / len(timed)
-    return {"seconds_per_step": seconds, "peak_mb": memory.peak / 2**20,
-            "audio_tokens_per_clip": sum(tokens) / len(tokens)}
+    return {
+        "seconds_per_step": seconds,
+        "peak_mb": memory.peak / 2**20,
+        "audio_tokens_per_clip": sum(tokens) / len(tokens),
+    }
 
 
 # ---------------------------------------------------------------- decoding --
@@ -232,8 +241,16 @@ def decode(models, clips, args):
     ordered = sorted(clips, key=lambda clip: len(clip[1]))  # batches of similar length
     prepared = []
     for ids, wavs, lens, _ in batches(ordered, args.decode_batch_size):
-        prompted = prompt_audio(audio_encoder, connector, pool, llm, wavs.to(args.device),
-                                lens.to(args.device), [INSTRUCTION] * len(ids), ids=ids)
+        prompted = prompt_audio(
+            audio_encoder,
+            connector,
+            pool,
+            llm,
+            wavs.to(args.device),
+            lens.to(args.device),
+            [INSTRUCTION] * len(ids),
+            ids=ids,
+        )
         prepared.append((prompted.wrapped, prompted.prompts))
     audio_seconds = sum(len(clip[1]) for clip in clips) / SAMPLE_RATE
 
@@ -246,14 +263,20 @@ def decode(models, clips, args):
     runs = {
         "per-example greedy, no cache": lambda w, p: greedy_without_cache(llm, w, p, args.max_new_tokens),
         "batched greedy, KV cache": lambda w, p: llm.generate(
-            llm.build_inputs(w, p), num_beams=1, max_new_tokens=args.max_new_tokens),
+            llm.build_inputs(w, p), num_beams=1, max_new_tokens=args.max_new_tokens
+        ),
         f"batched beam {args.num_beams}, KV cache": lambda w, p: llm.generate(
-            llm.build_inputs(w, p), num_beams=args.num_beams, max_new_tokens=args.max_new_tokens),
+            llm.build_inputs(w, p), num_beams=args.num_beams, max_new_tokens=args.max_new_tokens
+        ),
     }
     for name, run in runs.items():
         texts, seconds = timed(run)
-        results[name] = {"seconds": seconds, "clips_per_second": len(clips) / seconds,
-                         "real_time_factor": seconds / audio_seconds, "texts": texts}
+        results[name] = {
+            "seconds": seconds,
+            "clips_per_second": len(clips) / seconds,
+            "real_time_factor": seconds / audio_seconds,
+            "texts": texts,
+        }
     return results
 
 
@@ -272,14 +295,26 @@ def paper_scale_parameters():
 
     with torch.device("meta"):
         connector = WindowQFormer(
-            input_size=1280 + 768, output_size=4096, window_frames=17, hidden_size=768,
-            num_layers=2, num_heads=12, intermediate_size=3072,
+            input_size=1280 + 768,
+            output_size=4096,
+            window_frames=17,
+            hidden_size=768,
+            num_layers=2,
+            num_heads=12,
+            intermediate_size=3072,
         )
         pool = PromptPool(pool_size=400, num_prompts=160, value_mean=torch.zeros(4096))
-        llama3_8b = LlamaForCausalLM(LlamaConfig(
-            vocab_size=128256, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-            num_attention_heads=32, num_key_value_heads=8, tie_word_embeddings=False,
-        ))
+        llama3_8b = LlamaForCausalLM(
+            LlamaConfig(
+                vocab_size=128256,
+                hidden_size=4096,
+                intermediate_size=14336,
+                num_hidden_layers=32,
+                num_attention_heads=32,
+                num_key_value_heads=8,
+                tie_word_embeddings=False,
+            )
+        )
     layer_norms = 2 * 1280 + 2 * 768
     parts = {
         "encoder LayerNorms": layer_norms,
@@ -312,11 +347,18 @@ def build_models(args):
     audio_encoder = AudioEncoder(whisper, beats=beats, cache_dir=os.path.join(save_path, "cache"))
     llm = LLMLobe(args.llm, save_path=save_path)
     connector = WindowQFormer(
-        input_size=audio_encoder.output_size, output_size=llm.hidden_size, window_frames=17,
-        hidden_size=384, num_layers=2, num_heads=6, intermediate_size=1536, window_query=True,
+        input_size=audio_encoder.output_size,
+        output_size=llm.hidden_size,
+        window_frames=17,
+        hidden_size=384,
+        num_layers=2,
+        num_heads=6,
+        intermediate_size=1536,
+        window_query=True,
     )
-    pool = PromptPool(pool_size=40, num_prompts=16,
-                      value_mean=llm.input_embeddings.weight.detach().float().mean(0))
+    pool = PromptPool(
+        pool_size=40, num_prompts=16, value_mean=llm.input_embeddings.weight.detach().float().mean(0)
+    )
     return [m.to(args.device) for m in (audio_encoder, connector, pool, llm)]
 
 
@@ -328,7 +370,9 @@ def main(argv=None):
     parser.add_argument("--whisper", default=os.path.join(models_dir, "whisper-base"))
     parser.add_argument("--llm", default=os.path.join(models_dir, "smollm2-135m-instruct"))
     parser.add_argument(
-        "--beats", choices=["random", "none"], default="random",
+        "--beats",
+        choices=["random", "none"],
+        default="random",
         help="the paper's second encoder: BEATs with random weights (same compute), or none",
     )
     parser.add_argument("--clips", type=int, default=8)
@@ -345,15 +389,19 @@ def main(argv=None):
 
     clips = long_clips(args.data_folder, args.clips)
     seconds = [len(c[1]) / SAMPLE_RATE for c in clips]
-    print(f"{len(clips)} clips of {min(seconds):.1f}-{max(seconds):.1f} s; device {args.device}; "
-          f"torch threads {torch.get_num_threads()}")
+    print(
+        f"{len(clips)} clips of {min(seconds):.1f}-{max(seconds):.1f} s; device {args.device}; "
+        f"torch threads {torch.get_num_threads()}"
+    )
     print(f"encoders: {args.whisper}" + (" + BEATs (random weights)" if args.beats == "random" else ""))
     models = build_models(args)
     for module in models[:3]:
         module.train()
 
     ladder = {
-        "paper (re-encode, 88 tokens, full logits)": dict(cached=False, num_windows=88, target_logits_only=False),
+        "paper (re-encode, 88 tokens, full logits)": dict(
+            cached=False, num_windows=88, target_logits_only=False
+        ),
         "+cache": dict(cached=True, num_windows=88, target_logits_only=False),
         "+real tokens": dict(cached=True, num_windows=None, target_logits_only=False),
         "ours (+target logits)": dict(cached=True, num_windows=None, target_logits_only=True),
@@ -363,17 +411,23 @@ def main(argv=None):
     print(f"\nTraining, batch {args.batch_size}, {args.train_steps} timed steps each")
     print(f"{'pipeline':44s} {'s/step':>8s} {'steps/s':>8s} {'speed-up':>9s} {'peak MB':>8s} {'tokens':>7s}")
     for name, row in training.items():
-        print(f"{name:44s} {row['seconds_per_step']:8.2f} {1 / row['seconds_per_step']:8.3f} "
-              f"{base / row['seconds_per_step']:8.2f}x {row['peak_mb']:8.0f} {row['audio_tokens_per_clip']:7.1f}")
+        print(
+            f"{name:44s} {row['seconds_per_step']:8.2f} {1 / row['seconds_per_step']:8.3f} "
+            f"{base / row['seconds_per_step']:8.2f}x {row['peak_mb']:8.0f} {row['audio_tokens_per_clip']:7.1f}"
+        )
 
     decoding = decode(models, clips, args)
     slow = decoding["per-example greedy, no cache"]
-    print(f"\nDecoding {len(clips)} clips ({sum(seconds):.0f} s of audio), at most "
-          f"{args.max_new_tokens} new tokens, batch {args.decode_batch_size}")
+    print(
+        f"\nDecoding {len(clips)} clips ({sum(seconds):.0f} s of audio), at most "
+        f"{args.max_new_tokens} new tokens, batch {args.decode_batch_size}"
+    )
     print(f"{'decoder':34s} {'seconds':>8s} {'clips/s':>8s} {'RTF':>7s} {'speed-up':>9s}")
     for name, row in decoding.items():
-        print(f"{name:34s} {row['seconds']:8.2f} {row['clips_per_second']:8.3f} "
-              f"{row['real_time_factor']:7.3f} {slow['seconds'] / row['seconds']:8.2f}x")
+        print(
+            f"{name:34s} {row['seconds']:8.2f} {row['clips_per_second']:8.3f} "
+            f"{row['real_time_factor']:7.3f} {slow['seconds'] / row['seconds']:8.2f}x"
+        )
     same = sum(a == b for a, b in zip(slow["texts"], decoding["batched greedy, KV cache"]["texts"]))
     print(f"greedy transcripts identical (per-example uncached vs batched cached): {same} of {len(clips)}")
 
@@ -382,11 +436,20 @@ def main(argv=None):
     for name, value in parts.items():
         print(f"  {name:36s} {value:>14,d}")
 
-    report = {"clips": len(clips), "clip_seconds": seconds, "device": str(args.device),
-              "whisper": args.whisper, "beats": args.beats, "batch_size": args.batch_size,
-              "threads": torch.get_num_threads(), "training": training, "decoding": decoding,
-              "identical_greedy": same, "paper_scale_parameters": parts,
-              "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    report = {
+        "clips": len(clips),
+        "clip_seconds": seconds,
+        "device": str(args.device),
+        "whisper": args.whisper,
+        "beats": args.beats,
+        "batch_size": args.batch_size,
+        "threads": torch.get_num_threads(),
+        "training": training,
+        "decoding": decoding,
+        "identical_greedy": same,
+        "paper_scale_parameters": parts,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
     os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as out:
         json.dump(report, out, indent=2)

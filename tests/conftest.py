@@ -37,6 +37,10 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+# Experiment tools (baselines, grid and sweep drivers) import as modules.
+TOOLS = REPO_ROOT / "tools"
+if str(TOOLS) not in sys.path:
+    sys.path.append(str(TOOLS))
 
 CHATML_TEMPLATE = (
     "{% for message in messages %}"
@@ -144,7 +148,7 @@ def tiny_llm_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_llm(tiny_llm_dir):
     """A frozen ``LLMLobe`` on the tiny Llama (shared: do not modify)."""
-    from speechbrain_listen.llm_lobe import LLMLobe
+    from speechbrain_listen.model.llm_lobe import LLMLobe
 
     torch.manual_seed(0)
     return LLMLobe(tiny_llm_dir)
@@ -228,9 +232,7 @@ def build_tiny_beats_state_dict(cfg):
     import speechbrain.lobes.models.beats as beats_module
 
     real_config = beats_module.BEATsConfig
-    with mock.patch.object(
-        beats_module, "BEATsConfig", lambda _cfg=None: real_config(cfg)
-    ):
+    with mock.patch.object(beats_module, "BEATsConfig", lambda _cfg=None: real_config(cfg)):
         model = beats_module.BEATs(ckp_path=None, freeze=True)
     return {name: t.detach().clone() for name, t in model.state_dict().items()}
 
@@ -262,7 +264,7 @@ def small_brain(tiny_whisper_dir, tiny_llm_dir, tmp_path):
     ready for ``fit_batch`` (optimizer made, no checkpointer)."""
     from hyperpyyaml import load_hyperpyyaml
 
-    from speechbrain_listen.brain import ListenBrain
+    from speechbrain_listen.training.brain import ListenBrain
 
     overrides = {
         "data_folder": str(tmp_path),
@@ -288,8 +290,6 @@ def small_brain(tiny_whisper_dir, tiny_llm_dir, tmp_path):
     )
     brain.on_fit_start()
     return brain
-
-
 
 
 @pytest.fixture

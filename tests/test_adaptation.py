@@ -3,25 +3,34 @@
 import pytest
 import torch
 
-from speechbrain_listen.adaptation import (
+from speechbrain_listen.prompts.adaptation import (
     GRID,
-    build_prompt_adapter,
+    build_prompt_provider,
     grid_overrides,
     lora_config,
 )
-from speechbrain_listen.checkpointing import AtomicCheckpointer
-from speechbrain_listen.config_checks import ConfigError, check_tree
-from speechbrain_listen.prompt_pool import PromptPool
-from speechbrain_listen.soft_prompt import SoftPrompt
+from speechbrain_listen.prompts.pool import PromptPool
+from speechbrain_listen.prompts.soft_prompt import SoftPrompt
+from speechbrain_listen.training.checkpointing import AtomicCheckpointer
+from speechbrain_listen.training.config_checks import ConfigError, check_tree
 
 
 def test_grid_is_the_papers_nine_runs():
-    pools = {(g["selection_strategy"], g["stochastic_selection"]) for g in GRID.values() if g["adaptation"] == "prompt_pool"}
+    pools = {
+        (g["selection_strategy"], g["stochastic_selection"])
+        for g in GRID.values()
+        if g["adaptation"] == "prompt_pool"
+    }
     assert pools == {(s, d) for s in ("similarity", "attention", "residual") for d in (False, True)}
-    assert sorted(g["stochastic_prompt"] for g in GRID.values() if g["adaptation"] == "soft_prompt") == [False, True]
+    assert sorted(g["stochastic_prompt"] for g in GRID.values() if g["adaptation"] == "soft_prompt") == [
+        False,
+        True,
+    ]
     assert [name for name, g in GRID.items() if g["adaptation"] == "lora"] == ["lora"]
     assert grid_overrides("dps_attention_stochastic") == [
-        "--adaptation=prompt_pool", "--selection_strategy=attention", "--stochastic_selection=True",
+        "--adaptation=prompt_pool",
+        "--selection_strategy=attention",
+        "--stochastic_selection=True",
     ]
     with pytest.raises(KeyError, match="unknown grid run"):
         grid_overrides("dps_cosine")
@@ -30,7 +39,7 @@ def test_grid_is_the_papers_nine_runs():
 @pytest.mark.parametrize("name", list(GRID))
 def test_each_grid_run_builds_its_method(name):
     settings = {k: v for k, v in GRID[name].items() if k != "adaptation"}
-    adapter = build_prompt_adapter(GRID[name]["adaptation"], torch.zeros(8), 10, 4, **settings)
+    adapter = build_prompt_provider(GRID[name]["adaptation"], torch.zeros(8), 10, 4, **settings)
     lora = lora_config(GRID[name]["adaptation"])
     if GRID[name]["adaptation"] == "lora":
         assert adapter is None and lora.r == 8 and lora.lora_alpha == 32
@@ -50,7 +59,7 @@ def test_each_grid_run_builds_its_method(name):
 
 def test_unknown_adaptation_is_named():
     with pytest.raises(ValueError, match="unknown adaptation 'prefix'"):
-        build_prompt_adapter("prefix", torch.zeros(8), 10, 4)
+        build_prompt_provider("prefix", torch.zeros(8), 10, 4)
     with pytest.raises(ConfigError, match="adaptation: unknown choice 'prefix'"):
         check_tree({"adaptation": "prefix"})
     with pytest.raises(ConfigError, match="task_sampling: unknown choice"):
@@ -67,7 +76,7 @@ def test_optional_corpus_folder_may_be_null_but_not_missing(tmp_path):
 
 def test_checkpointer_leaves_out_an_absent_part(tmp_path):
     model = torch.nn.Linear(2, 2)
-    checkpointer = AtomicCheckpointer(tmp_path, {"model": model, "prompt_adapter": None})
+    checkpointer = AtomicCheckpointer(tmp_path, {"model": model, "prompt_provider": None})
     ckpt = checkpointer.save_checkpoint()
     assert sorted(p.name for p in ckpt.path.iterdir()) == ["CKPT.yaml", "model.ckpt"]
     with torch.no_grad():
@@ -77,14 +86,14 @@ def test_checkpointer_leaves_out_an_absent_part(tmp_path):
 
 
 def test_brain_drops_absent_modules(monkeypatch):
-    from speechbrain_listen.brain import ListenBrain
+    from speechbrain_listen.training.brain import ListenBrain
 
     # The parameter report needs a real LLM lobe; not the point here.
     monkeypatch.setattr(ListenBrain, "print_trainable_parameters", lambda self: None)
     brain = ListenBrain(
-        modules={"connector": torch.nn.Linear(2, 2), "prompt_adapter": None},
+        modules={"connector": torch.nn.Linear(2, 2), "prompt_provider": None},
         hparams={},
         run_opts={"device": "cpu"},
     )
     assert list(brain.modules) == ["connector"]
-    assert brain.prompt_adapter is None
+    assert brain.prompt_provider is None

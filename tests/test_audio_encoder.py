@@ -1,4 +1,4 @@
-"""Tests for the frozen audio encoders (speechbrain_listen/audio_encoder.py),
+"""Tests for the frozen audio encoders (speechbrain_listen/model/audio_encoder.py),
 on a tiny random Whisper (d_model 16) and a tiny random BEATs (24 channels)."""
 
 import math
@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from speechbrain_listen.audio_encoder import AudioEncoder, match_frames
+from speechbrain_listen.model.audio_encoder import AudioEncoder, match_frames
 
 D_WHISPER = 16
 D_BEATS = 24
@@ -134,9 +134,7 @@ def _alone_and_batched(encoder, short_samples=9600, long_samples=24000):
 
 
 def test_whisper_features_do_not_depend_on_the_batch(whisper_encoder):
-    short, batch, alone, alone_lens, batched, batched_lens = _alone_and_batched(
-        whisper_encoder
-    )
+    short, batch, alone, alone_lens, batched, batched_lens = _alone_and_batched(whisper_encoder)
     assert alone.shape[1] == 30 and batched.shape[1] == 75
     assert torch.allclose(batched[0, :30], alone[0], atol=1e-5)
     assert alone_lens[0].item() == 1.0
@@ -152,9 +150,7 @@ def test_whisper_features_do_not_depend_on_the_batch(whisper_encoder):
 def test_whisper_part_does_not_depend_on_the_batch_with_beats(beats_encoder):
     _, _, alone, _, batched, _ = _alone_and_batched(beats_encoder)
     frames = alone.shape[1]
-    assert torch.allclose(
-        batched[0, :frames, :D_WHISPER], alone[0, :, :D_WHISPER], atol=1e-5
-    )
+    assert torch.allclose(batched[0, :frames, :D_WHISPER], alone[0, :, :D_WHISPER], atol=1e-5)
 
 
 def test_beats_part_does_not_depend_on_the_batch(beats_encoder):
@@ -171,17 +167,13 @@ def test_encoder_freezes_an_unfrozen_wrapper(tiny_whisper_dir, tiny_beats_ckpt, 
     from speechbrain.integrations.huggingface.whisper import Whisper
     from speechbrain.lobes.models.beats import BEATs
 
-    whisper = Whisper(
-        source=tiny_whisper_dir, save_path=str(tmp_path), encoder_only=True, freeze=False
-    )
+    whisper = Whisper(source=tiny_whisper_dir, save_path=str(tmp_path), encoder_only=True, freeze=False)
     beats = BEATs(ckp_path=tiny_beats_ckpt, freeze=False)
     assert any(p.requires_grad for p in whisper.parameters())
     assert any(p.requires_grad for p in beats.parameters())
     encoder = AudioEncoder(whisper, beats).train()
     trainable = {n for n, p in encoder.named_parameters() if p.requires_grad}
-    assert trainable == {
-        "whisper_norm.weight", "whisper_norm.bias", "beats_norm.weight", "beats_norm.bias"
-    }
+    assert trainable == {"whisper_norm.weight", "whisper_norm.bias", "beats_norm.weight", "beats_norm.bias"}
     assert not whisper.training and not beats.training
 
 
@@ -209,7 +201,7 @@ def test_feature_cache_is_exact_and_reused(tiny_whisper, tmp_path):
 
 
 def test_feature_cache_files_hold_one_clip_not_the_batch(tmp_path):
-    from speechbrain_listen.feature_cache import FeatureCache
+    from speechbrain_listen.model.feature_cache import FeatureCache
 
     cache = FeatureCache(str(tmp_path), "fp")
     batch = torch.randn(16, 100, 32)
@@ -224,8 +216,10 @@ def test_feature_cache_is_keyed_by_the_encoder(tiny_whisper_dir, tmp_path):
 
     def encoder():
         whisper = Whisper(
-            source=tiny_whisper_dir, save_path=str(tmp_path / "hub"),
-            encoder_only=True, freeze=True,
+            source=tiny_whisper_dir,
+            save_path=str(tmp_path / "hub"),
+            encoder_only=True,
+            freeze=True,
         )
         return AudioEncoder(whisper, cache_dir=str(tmp_path / "cache"))
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from speechbrain.dataio.batch import PaddedBatch
 
-from speechbrain_listen.brain import ListenBrain
+from speechbrain_listen.training.brain import ListenBrain
 
 HPARAMS = pathlib.Path(__file__).resolve().parents[1] / "recipes" / "LibriSpeech" / "hparams"
 
@@ -18,11 +18,18 @@ def brain(small_brain):
 
 def make_batch(audio_ok=(True, True)):
     torch.manual_seed(0)
-    return PaddedBatch([
-        {"id": f"u{i}", "sig": torch.randn(8000) * 0.1, "audio_ok": ok,
-         "target": "hello world", "instruction": "Transcribe the audio."}
-        for i, ok in enumerate(audio_ok)
-    ])
+    return PaddedBatch(
+        [
+            {
+                "id": f"u{i}",
+                "sig": torch.randn(8000) * 0.1,
+                "audio_ok": ok,
+                "target": "hello world",
+                "instruction": "Transcribe the audio.",
+            }
+            for i, ok in enumerate(audio_ok)
+        ]
+    )
 
 
 def trainable_copy(brain):
@@ -55,9 +62,7 @@ def test_unreadable_audio_skips_the_batch_before_the_forward_pass(brain, monkeyp
 
 def test_non_finite_loss_never_reaches_the_optimizer(brain, monkeypatch):
     compute_objectives = brain.compute_objectives
-    monkeypatch.setattr(
-        brain, "compute_objectives", lambda *a: compute_objectives(*a) * float("nan")
-    )
+    monkeypatch.setattr(brain, "compute_objectives", lambda *a: compute_objectives(*a) * float("nan"))
     before = trainable_copy(brain)
     loss = brain.fit_batch(make_batch())
     assert torch.isnan(loss) and brain.optimizer_step == 0
@@ -70,9 +75,7 @@ def test_non_finite_loss_never_reaches_the_optimizer(brain, monkeypatch):
 
 def test_a_diverged_model_stops_after_the_patience(brain, monkeypatch):
     compute_objectives = brain.compute_objectives
-    monkeypatch.setattr(
-        brain, "compute_objectives", lambda *a: compute_objectives(*a) * float("inf")
-    )
+    monkeypatch.setattr(brain, "compute_objectives", lambda *a: compute_objectives(*a) * float("inf"))
     for _ in range(2):  # nonfinite_patience = 2
         brain.fit_batch(make_batch())
     with pytest.raises(ValueError, match="3 training batches in a row"):
@@ -100,7 +103,7 @@ def test_a_file_gone_bad_after_preparation_costs_one_batch(tiny_whisper_dir, tin
     import subprocess
     import sys
 
-    from speechbrain_listen.testing.tiny_librispeech import make_tiny_librispeech
+    from tiny_librispeech import make_tiny_librispeech
 
     recipe = HPARAMS.parent
     sys.path.insert(0, str(recipe))
@@ -111,20 +114,38 @@ def test_a_file_gone_bad_after_preparation_costs_one_batch(tiny_whisper_dir, tin
     )
     output = tmp_path / "out"
     # The recipe's own preparation (same options), done before the damage.
-    prepare_librispeech(data, output / "save", ["train-clean-100"], ["dev-clean"],
-                        ["test-clean"], check_audio_content=True)
+    prepare_librispeech(
+        data, output / "save", ["train-clean-100"], ["dev-clean"], ["test-clean"], check_audio_content=True
+    )
     broken = sorted((data / "train-clean-100").rglob("*.flac"))[0]
     broken.write_bytes(b"garbage")
 
     result = subprocess.run(
-        [sys.executable, str(recipe / "train.py"), str(HPARAMS / "listen_small.yaml"),
-         f"--data_folder={data}", f"--output_folder={output}",
-         f"--whisper_source={tiny_whisper_dir}", f"--llm_source={tiny_llm_dir}",
-         "--train_splits=[train-clean-100]", "--number_of_epochs=1", "--batch_size=2",
-         "--precision=fp32", "--whisper_seconds=3", "--feature_cache_dir=null",
-         "--max_new_tokens=4", "--qformer_hidden_size=32", "--qformer_heads=2",
-         "--qformer_intermediate_size=64", "--pool_size=12", "--num_prompts=4"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(recipe / "train.py"),
+            str(HPARAMS / "listen_small.yaml"),
+            f"--data_folder={data}",
+            f"--output_folder={output}",
+            f"--whisper_source={tiny_whisper_dir}",
+            f"--llm_source={tiny_llm_dir}",
+            "--train_splits=[train-clean-100]",
+            "--number_of_epochs=1",
+            "--batch_size=2",
+            "--precision=fp32",
+            "--whisper_seconds=3",
+            "--feature_cache_dir=null",
+            "--max_new_tokens=4",
+            "--qformer_hidden_size=32",
+            "--qformer_heads=2",
+            "--qformer_intermediate_size=64",
+            "--pool_size=12",
+            "--num_prompts=4",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "preparation already done" in result.stdout + result.stderr

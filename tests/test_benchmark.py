@@ -26,7 +26,7 @@ def test_uncached_greedy_reference_matches_batched_cached_greedy(tiny_llm):
 
 def test_paper_scale_parameters_match_the_design_count():
     parts = speed.paper_scale_parameters()
-    # DESIGN.md section 1: 29,268,736 trainable at Llama-3-8B scale (M = 400).
+    # docs/design.md section 1: 29,268,736 trainable at Llama-3-8B scale (M = 400).
     assert parts["total trainable"] == 29_268_736
     assert parts["pool keys"] == parts["pool values"] == 400 * 4096
     assert 8.0e9 < parts["LLM (frozen)"] < 8.1e9

@@ -27,7 +27,7 @@ CLIPS = {
         "A dog barks twice, then a car passes.",
         [
             "A dog barks twice and then a car drives past.",
-            "Dogs bark while \"cars\" drive by on the street.",
+            'Dogs bark while "cars" drive by on the street.',
             "A dog is barking as a vehicle passes by.",
             "Two barks from a dog, followed by a passing car.",
             "A car passes after a dog barks two times.",
@@ -131,9 +131,7 @@ def ours():
     return stats
 
 
-@pytest.mark.parametrize(
-    "name", ["BLEU_1", "BLEU_2", "BLEU_3", "BLEU_4", "METEOR", "ROUGE_L", "CIDEr-D"]
-)
+@pytest.mark.parametrize("name", ["BLEU_1", "BLEU_2", "BLEU_3", "BLEU_4", "METEOR", "ROUGE_L", "CIDEr-D"])
 def test_matches_pycocoevalcap(name, reference, ours):
     corpus, clips = reference[name]
     assert ours.summarize(name) == pytest.approx(corpus, rel=1e-9, abs=1e-12)

@@ -84,9 +84,7 @@ def test_folders_files_and_manifests_expand_in_order(tmp_path):
 def test_result_writer(tmp_path, suffix):
     path = tmp_path / "sub" / f"out.{suffix}"
     writer = cli.ResultWriter(path, with_prompts=True)
-    writer.write(
-        {"id": "a", "path": "a.wav", "duration": 1.5, "text": "hi, there", "prompts": [[3, 1]]}
-    )
+    writer.write({"id": "a", "path": "a.wav", "duration": 1.5, "text": "hi, there", "prompts": [[3, 1]]})
     writer.write({"id": "b", "path": "b.wav", "error": "audio file is empty: b.wav"})
     writer.close()
     if suffix == "csv":
@@ -126,7 +124,8 @@ def test_verify_pairs_from_files_and_trial_lists(tmp_path, capsys):
     trials.write_text("1 id1/v1/00001.wav id1/v2/00002.wav\n0 id1/v1/00001.wav id2/v9/00001.wav\n")
     pairs = cli.collect_pairs([], str(trials))
     assert [(uid, label) for uid, _, _, label in pairs] == [
-        ("id1/v1/00001+id1/v2/00002", "yes"), ("id1/v1/00001+id2/v9/00001", "no")
+        ("id1/v1/00001+id1/v2/00002", "yes"),
+        ("id1/v1/00001+id2/v9/00001", "no"),
     ]
     assert pairs[1][2] == str(tmp_path / "wav" / "id2/v9/00001.wav")
     assert cli.collect_pairs([], str(trials), data_root="/data")[0][1] == "/data/id1/v1/00001.wav"

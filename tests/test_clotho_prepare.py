@@ -125,14 +125,16 @@ def test_missing_captions_file_is_named(clotho, tmp_path):
 
 
 def test_missing_audio_folder_and_file_are_named(clotho, tmp_path):
-    from speechbrain_listen.data_checks import DataError
+    from speechbrain_listen.data.checks import DataError
 
     os.remove(clotho / "evaluation" / "d e.wav")
     with pytest.raises(DataError, match="d e.wav.*missing"):
         prepare_clotho(clotho, tmp_path / "save", on_bad_data="stop")
     # Skipped by default: the other clip of the split stays.
     prepare_clotho(clotho, tmp_path / "save_skip")
-    assert [row["file_name"] for row in load_manifest(tmp_path / "save_skip" / "evaluation.csv").values()] == ["b.wav"]
+    assert [
+        row["file_name"] for row in load_manifest(tmp_path / "save_skip" / "evaluation.csv").values()
+    ] == ["b.wav"]
     for f in (clotho / "validation").iterdir():
         f.unlink()
     (clotho / "validation").rmdir()
@@ -171,12 +173,18 @@ def test_bad_clips_are_reported_and_skipped(tmp_path, caplog):
     with open(tmp_path / "save" / "development_problems.csv", newline="", encoding="utf-8") as fin:
         problems = {(row["ID"], row["problem"]) for row in csv.DictReader(fin)}
     assert problems == {
-        ("b.wav", "silent"), ("c.wav", "unreadable"), ("d.wav", "wrong-rate"),
-        ("e.wav", "multi-channel"), ("f.wav", "empty-text"), ("a.wav", "duplicate-id"),
+        ("b.wav", "silent"),
+        ("c.wav", "unreadable"),
+        ("d.wav", "wrong-rate"),
+        ("e.wav", "multi-channel"),
+        ("f.wav", "empty-text"),
+        ("a.wav", "duplicate-id"),
     }
     assert "4 of 8 examples skipped" in caplog.text
     # The first copy of a.wav keeps its own captions.
-    first = [r for r in load_manifest(tmp_path / "save" / "development.csv").values() if r["file_name"] == "a.wav"]
+    first = [
+        r for r in load_manifest(tmp_path / "save" / "development.csv").values() if r["file_name"] == "a.wav"
+    ]
     assert first[0]["references"] == caps("a")
 
 

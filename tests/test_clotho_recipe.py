@@ -15,8 +15,8 @@ import sys
 import pytest
 import torch
 
-from speechbrain_listen.captioning_metrics import spice_unavailable_reason
-from speechbrain_listen.synthetic.clotho import generate_clotho
+from listen_offline.synthetic.clotho import generate_clotho
+from speechbrain_listen.scoring.captioning import spice_unavailable_reason
 
 RECIPE = pathlib.Path(__file__).resolve().parents[1] / "recipes" / "Clotho"
 sys.path.insert(0, str(RECIPE))
@@ -80,7 +80,9 @@ def test_paper_yaml_one_debug_step(model_overrides, tiny_clotho, tmp_path):
     """hparams/listen.yaml with models swapped: per-clip captions + metric summary."""
     output = tmp_path / "out"
     # --debug_persistently: keep the checkpoint in save/ to check its meta.
-    out = run_recipe("listen.yaml", model_overrides + SMALL + DEBUG + ["--debug_persistently"], output, tmp_path)
+    out = run_recipe(
+        "listen.yaml", model_overrides + SMALL + DEBUG + ["--debug_persistently"], output, tmp_path
+    )
     assert "pool keys" in out
 
     rows = read_captions(output / "captions_evaluation.csv")
@@ -123,8 +125,13 @@ def test_small_yaml_one_debug_step(model_overrides, tmp_path):
     overrides = [o for o in model_overrides if not o.startswith("--beats_checkpoint")]
     run_recipe(
         "listen_small.yaml",
-        overrides + DEBUG + [f"--feature_cache_dir={tmp_path / 'cache'}", "--max_new_tokens=4",
-                             "--whisper_seconds=3"],  # fmt: skip
+        overrides
+        + DEBUG
+        + [
+            f"--feature_cache_dir={tmp_path / 'cache'}",
+            "--max_new_tokens=4",
+            "--whisper_seconds=3",
+        ],  # fmt: skip
         tmp_path / "out",
         tmp_path,
     )
@@ -138,9 +145,9 @@ def test_small_yaml_one_debug_step(model_overrides, tmp_path):
 
 def test_pipelines_draw_targets_and_keep_references(tiny_clotho, tmp_path):
     """Training draws among the five captions; evaluation keeps all five."""
-    import speechbrain as sb
     import importlib.util
 
+    import speechbrain as sb
     from clotho_prepare import prepare_clotho
 
     # By path: ``import train`` would find whichever recipe's train.py another
@@ -185,7 +192,7 @@ def test_trivial_baseline(tmp_path):
     """The most frequent training caption, scored on every evaluation clip."""
     import numpy as np
     import soundfile
-    from trivial_baseline import main as baseline_main
+    from trivial_caption_baseline import main as baseline_main
 
     root = tmp_path / "clotho"
     clips = {

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from speechbrain_listen.config_checks import ConfigError, check_hparams, check_tree
+from speechbrain_listen.training.config_checks import ConfigError, check_hparams, check_tree
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PAPER_YAML = ROOT / "recipes" / "LibriSpeech" / "hparams" / "listen.yaml"
@@ -39,13 +39,15 @@ def test_unset_data_folder_is_named():
 
 def test_connector_width_that_disagrees_with_the_llm(tiny_llm_dir, tmp_path):
     hparams = tmp_path / "toy.yaml"
-    hparams.write_text(textwrap.dedent(f"""\
-        llm: !new:speechbrain_listen.llm_lobe.LLMLobe
+    hparams.write_text(
+        textwrap.dedent(f"""\
+        llm: !new:speechbrain_listen.model.llm_lobe.LLMLobe
             source: {tiny_llm_dir}
-        connector: !new:speechbrain_listen.window_qformer.WindowQFormer
+        connector: !new:speechbrain_listen.model.window_qformer.WindowQFormer
             input_size: 8
             output_size: 4096
-    """))
+    """)
+    )
     with pytest.raises(ConfigError, match=r"connector.output_size: 4096 .*\(32\)"):
         check_hparams(hparams)
     matching = hparams.read_text().replace("4096", "32")
@@ -59,9 +61,18 @@ def test_a_pool_as_large_as_n_is_fine():
 
 def test_train_py_stops_with_one_line_before_loading_models(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "recipes" / "LibriSpeech" / "train.py"), str(PAPER_YAML),
-         f"--data_folder={tmp_path}", "--num_prompts=401", f"--output_folder={tmp_path / 'out'}"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        [
+            sys.executable,
+            str(ROOT / "recipes" / "LibriSpeech" / "train.py"),
+            str(PAPER_YAML),
+            f"--data_folder={tmp_path}",
+            "--num_prompts=401",
+            f"--output_folder={tmp_path / 'out'}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]

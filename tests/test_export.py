@@ -10,7 +10,8 @@ import ruamel.yaml
 import torch
 from hyperpyyaml import load_hyperpyyaml
 
-from speechbrain_listen.export import (
+from speechbrain_listen.inference.audio_llm import ListenAudioLLM
+from speechbrain_listen.inference.export import (
     ExportError,
     export_model,
     find_checkpoint,
@@ -18,7 +19,6 @@ from speechbrain_listen.export import (
     model_part,
     read_training_hparams,
 )
-from speechbrain_listen.inference import ListenAudioLLM
 
 RECIPE = Path(__file__).resolve().parents[1] / "recipes" / "LibriSpeech"
 
@@ -140,16 +140,20 @@ def test_lora_model_from_recipe_hparams_and_overrides(
 
     # No data_folder override: the exporter does not need the data.
     dest = tmp_path / "exported"
-    assert main([str(tmp_path / "run"), str(dest), "--hparams", str(hparams_file)] + [
-        f"--override={k}={v}" for k, v in overrides.items()
-    ]) == 0
+    assert (
+        main(
+            [str(tmp_path / "run"), str(dest), "--hparams", str(hparams_file)]
+            + [f"--override={k}={v}" for k, v in overrides.items()]
+        )
+        == 0
+    )
     ckpts = sorted(p.name for p in dest.glob("*.ckpt"))
     assert ckpts == ["audio_encoder.ckpt", "connector.ckpt", "llm.ckpt"]
     info = json.loads((dest / "export_info.json").read_text())
     assert info["checkpoint_meta"]["WER"] == 50.0
 
     loaded = ListenAudioLLM.from_hparams(source=str(dest), savedir=str(tmp_path / "savedir"))
-    assert loaded.prompt_adapter is None
+    assert loaded.prompt_provider is None
     saved = hparams["llm"].trainable_state_dict()
     assert saved and all("lora_" in k for k in saved)
     state = loaded.mods.llm.state_dict()
@@ -201,7 +205,10 @@ def test_small_yaml_export_leaves_out_the_training_only_alignment_loss(
     dest = tmp_path / "exported"
     export_model(tmp_path / "run", dest, hparams_file=hparams_file, overrides=overrides)
     assert sorted(p.name for p in dest.glob("*.ckpt")) == [
-        "audio_encoder.ckpt", "connector.ckpt", "llm.ckpt", "prompt_adapter.ckpt"
+        "audio_encoder.ckpt",
+        "connector.ckpt",
+        "llm.ckpt",
+        "prompt_provider.ckpt",
     ]
     assert "token_alignment" not in (dest / "hyperparams.yaml").read_text()
     loaded = ListenAudioLLM.from_hparams(source=str(dest), savedir=str(tmp_path / "savedir"))

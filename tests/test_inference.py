@@ -2,7 +2,7 @@
 
 One tiny LiSTEN model is trained once per module with the real recipe
 (``recipes/LibriSpeech/train.py`` on ``hparams/listen.yaml``, sizes cut
-down), exported with ``python -m speechbrain_listen.export``, and loaded
+down), exported with ``python -m speechbrain_listen.inference.export``, and loaded
 with ``ListenAudioLLM.from_hparams``. The recipe's own test decode writes
 each utterance's hypothesis to ``wer_test-clean.txt`` and the prompt choices
 to ``wer_test-clean_prompt_usage.json``; file, batch and command-line
@@ -20,13 +20,13 @@ import pytest
 import soundfile
 import torch
 import torchaudio
+from tiny_librispeech import make_tiny_librispeech
 
 from speechbrain_listen import cli
-from speechbrain_listen.audio_loading import AudioError
-from speechbrain_listen.chunking import stitch_transcripts
-from speechbrain_listen.inference import FileResult, ListenAudioLLM, LongAudioError
-from speechbrain_listen.testing.tiny_librispeech import make_tiny_librispeech
-from speechbrain_listen.text_normalization import words_for_scoring
+from speechbrain_listen.data.audio_loading import AudioError
+from speechbrain_listen.inference.audio_llm import FileResult, ListenAudioLLM, LongAudioError
+from speechbrain_listen.inference.chunking import stitch_transcripts
+from speechbrain_listen.scoring.text_normalization import words_for_scoring
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPE = REPO / "recipes" / "LibriSpeech"
@@ -82,7 +82,7 @@ def exported(trained, tmp_path_factory):
     """The run exported through the module's command line."""
     dest = tmp_path_factory.mktemp("exported") / "listen_asr"
     out = run_ok(
-        [sys.executable, "-m", "speechbrain_listen.export", str(trained[0]), str(dest)],
+        [sys.executable, "-m", "speechbrain_listen.inference.export", str(trained[0]), str(dest)],
         cwd=REPO,
     )
     assert "exported" in out.stdout
@@ -91,9 +91,7 @@ def exported(trained, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def model(exported, tmp_path_factory):
-    return ListenAudioLLM.from_hparams(
-        source=str(exported), savedir=str(tmp_path_factory.mktemp("savedir"))
-    )
+    return ListenAudioLLM.from_hparams(source=str(exported), savedir=str(tmp_path_factory.mktemp("savedir")))
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +125,7 @@ def write_wav(path, data, rate):
 
 
 # ------------------------------------------------------------------ export --
-def test_export_folder_holds_trained_weights_only(
-    trained, exported, tiny_llm_dir, tiny_whisper_dir
-):
+def test_export_folder_holds_trained_weights_only(trained, exported, tiny_llm_dir, tiny_whisper_dir):
     files = sorted(p.name for p in exported.iterdir())
     assert files == [
         "audio_encoder.ckpt",
@@ -137,7 +133,7 @@ def test_export_folder_holds_trained_weights_only(
         "export_info.json",
         "hyperparams.yaml",
         "llm.ckpt",
-        "prompt_adapter.ckpt",
+        "prompt_provider.ckpt",
     ]
     info = json.loads((exported / "export_info.json").read_text())
     ckpts = list((trained[0] / "save").glob("CKPT+*"))
@@ -154,7 +150,7 @@ def test_export_folder_holds_trained_weights_only(
 
 def test_loaded_weights_are_the_checkpoint(model, trained):
     ckpt = next((trained[0] / "save").glob("CKPT+*"))
-    for name in ("audio_encoder", "connector", "prompt_adapter"):
+    for name in ("audio_encoder", "connector", "prompt_provider"):
         saved = torch.load(ckpt / f"{name}.ckpt", weights_only=True)
         assert saved, name
         state = model.mods[name].state_dict()
@@ -168,10 +164,10 @@ def test_a_mismatched_checkpoint_does_not_load(exported, tmp_path):
     bad.mkdir()
     for path in exported.iterdir():
         (bad / path.name).write_bytes(path.read_bytes())
-    state = torch.load(bad / "prompt_adapter.ckpt", weights_only=True)
+    state = torch.load(bad / "prompt_provider.ckpt", weights_only=True)
     state["keys"] = state["keys"][:-1]  # a pool of another size
-    torch.save(state, bad / "prompt_adapter.ckpt")
-    with pytest.raises(RuntimeError, match="prompt_adapter.ckpt"):
+    torch.save(state, bad / "prompt_provider.ckpt")
+    with pytest.raises(RuntimeError, match="prompt_provider.ckpt"):
         ListenAudioLLM.from_hparams(source=str(bad), savedir=str(tmp_path / "s"))
 
 
@@ -201,9 +197,7 @@ def test_prompt_choices_agree_with_the_brain(model, trained, test_files):
     assert counts.tolist() == usage["counts"]
 
 
-def test_cli_folder_and_manifest_agree_with_the_brain(
-    model, trained, exported, brain_hyps, tmp_path, capsys
-):
+def test_cli_folder_and_manifest_agree_with_the_brain(model, trained, exported, brain_hyps, tmp_path, capsys):
     out_jsonl = tmp_path / "out.jsonl"
     folder = trained[1] / "test-clean"
     status = cli.main(["transcribe", str(exported), str(folder), "-o", str(out_jsonl), "--prompts"])
@@ -230,7 +224,7 @@ def test_cli_folder_and_manifest_agree_with_the_brain(
 def test_listen_command_prints_the_transcript(model, exported, test_files):
     path = test_files[-1]
     result = run_ok(
-        [sys.executable, "-m", "speechbrain_listen.cli", "transcribe", str(exported), str(path)],
+        [sys.executable, "-m", "speechbrain_listen.inference.cli", "transcribe", str(exported), str(path)],
         cwd=REPO,
     )
     assert result.stdout.rstrip("\n") == model.transcribe_file(path)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from speechbrain_listen.chunking import (
+from speechbrain_listen.inference.chunking import (
     longest_common_run,
     plan_chunks,
     stitch_transcripts,

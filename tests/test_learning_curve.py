@@ -1,6 +1,6 @@
 """Learning-curve parsing and plotting of SpeechBrain train logs."""
 
-from speechbrain_listen.learning_curve import (
+from speechbrain_listen.analysis.learning_curve import (
     markdown_table,
     parse_train_log,
     plot_learning_curves,
@@ -18,8 +18,13 @@ def test_parse_skips_test_lines_and_reads_every_field(tmp_path):
     rows = parse_train_log(log)
     assert len(rows) == 2
     assert rows[0] == {
-        "epoch": 1.0, "lr": 9.9e-4, "steps": 250.0, "train loss": 4.26,
-        "valid loss": 3.97, "valid WER": 109.0, "valid CER": 81.22,
+        "epoch": 1.0,
+        "lr": 9.9e-4,
+        "steps": 250.0,
+        "train loss": 4.26,
+        "valid loss": 3.97,
+        "valid WER": 109.0,
+        "valid CER": 81.22,
     }
     assert rows[1]["valid WER"] == 22.5
     table = markdown_table(rows)

@@ -25,7 +25,7 @@ def _import_prepare():
 
 
 prep = _import_prepare()
-from speechbrain_listen.testing.tiny_librispeech import (  # noqa: E402
+from tiny_librispeech import (  # noqa: E402
     make_tiny_librispeech,
 )
 
@@ -98,9 +98,7 @@ def test_csv_contents(data, save):
             assert wav.name == f"{row['ID']}.flac"
             assert wav.parent.parent.parent == data / split
             info = soundfile.info(str(wav))
-            assert float(row["duration"]) == pytest.approx(
-                info.frames / info.samplerate, abs=1e-9
-            )
+            assert float(row["duration"]) == pytest.approx(info.frames / info.samplerate, abs=1e-9)
             assert 1.0 <= float(row["duration"]) <= 2.5
             speaker = wav.parent.parent.name
             assert row["spk_id"] == speaker
@@ -159,9 +157,7 @@ def test_regenerates_when_splits_change(data, save):
     assert not (save / "test-clean.csv").exists()
     dev_before = _stamp(save / "dev-clean.csv")
 
-    prep.prepare_librispeech(
-        data, save, dev_splits=["dev-clean"], te_splits=["test-clean"]
-    )
+    prep.prepare_librispeech(data, save, dev_splits=["dev-clean"], te_splits=["test-clean"])
     assert (save / "test-clean.csv").is_file()
     assert _stamp(save / "dev-clean.csv") != dev_before
     opts = json.loads((save / prep.OPTS_FILE).read_text())
@@ -180,9 +176,7 @@ def test_regenerates_when_data_folder_changes(data, save, tmp_path):
         assert Path(row["wav"]).parent.parent.parent == other / "dev-clean"
 
 
-def test_crash_before_opts_record_does_not_fool_next_call(
-    data, save, tmp_path, monkeypatch
-):
+def test_crash_before_opts_record_does_not_fool_next_call(data, save, tmp_path, monkeypatch):
     prep.prepare_librispeech(data, save, dev_splits=["dev-clean"])
     other = tmp_path / "LibriSpeechCopy"
     shutil.copytree(data, other)
@@ -263,7 +257,7 @@ def _utterances(split_dir):
 
 def _replace_transcript(trans, utt_id, words):
     lines = trans.read_text(encoding="utf-8").splitlines()
-    lines = [f"{utt_id} {words}".strip() if l.split(" ", 1)[0] == utt_id else l for l in lines]
+    lines = [f"{utt_id} {words}".strip() if line.split(" ", 1)[0] == utt_id else line for line in lines]
     trans.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -307,9 +301,7 @@ def test_bad_data_is_reported_and_skipped(tmp_path, save, caplog):
     data = make_tiny_librispeech(tmp_path / "LibriSpeech", splits={"train-clean-100": 12})
     expected = _break_one_of_each(data / "train-clean-100")
     listed = len(_utterances(data / "train-clean-100"))
-    prep.prepare_librispeech(
-        data, save, tr_splits=["train-clean-100"], check_audio_content=True
-    )
+    prep.prepare_librispeech(data, save, tr_splits=["train-clean-100"], check_audio_content=True)
     _, rows = _read_csv(save / "train-clean-100.csv")
     kept = {row["ID"] for row in rows}
     with open(save / "train-clean-100_problems.csv", newline="", encoding="utf-8") as fin:
@@ -323,12 +315,15 @@ def test_bad_data_is_reported_and_skipped(tmp_path, save, caplog):
     assert converted <= kept and not (dropped & kept)
     assert len(rows) == listed - 1 - len(dropped)  # the duplicate line adds one
     assert all(p["file"].endswith(".flac") for p in problems)
-    assert "8 of 13 examples skipped (duplicate-id: 1, empty-text: 1, missing: 1, non-ascii-text: 1, non-finite: 1, silent: 1, unreadable: 1, zero-length: 1)" in caplog.text
+    assert (
+        "8 of 13 examples skipped (duplicate-id: 1, empty-text: 1, missing: 1, non-ascii-text: 1, non-finite: 1, silent: 1, unreadable: 1, zero-length: 1)"
+        in caplog.text
+    )
     assert "1 kept with multi-channel, 1 kept with wrong-rate" in caplog.text
 
 
 def test_bad_data_stops_with_the_file_named(data, save):
-    from speechbrain_listen.data_checks import DataError
+    from speechbrain_listen.data.checks import DataError
 
     (trans, utt_id), *_ = _utterances(data / "dev-clean")
     missing = trans.parent / f"{utt_id}.flac"
@@ -369,7 +364,5 @@ def test_tiny_corpus_is_deterministic(tmp_path):
     assert files_a == files_b
     for rel in files_a:
         assert (a / rel).read_bytes() == (b / rel).read_bytes()
-    differs = [
-        (a / rel).read_bytes() != (c / rel).read_bytes() for rel in files_a
-    ]
+    differs = [(a / rel).read_bytes() != (c / rel).read_bytes() for rel in files_a]
     assert any(differs)

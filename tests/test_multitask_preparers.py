@@ -26,8 +26,8 @@ from iemocap_prepare import EMOTION_CLASSES, EMOTION_WORDS, prepare_iemocap  # n
 from librisqa_prepare import prepare_librisqa  # noqa: E402
 from voxceleb_prepare import prepare_voxceleb_pairs  # noqa: E402
 
-from speechbrain_listen.data_checks import DataError  # noqa: E402
-from speechbrain_listen.task_manifest import FIELDS, PAIR_GAP_SECONDS, read_manifest  # noqa: E402
+from speechbrain_listen.data.checks import DataError  # noqa: E402
+from speechbrain_listen.tasks.manifest import FIELDS, PAIR_GAP_SECONDS, read_manifest  # noqa: E402
 
 RATE = 16000
 
@@ -39,7 +39,9 @@ def write_tone(path, seconds, rate=RATE, fmt=None):
     n = int(round(seconds * rate))
     rng = np.random.default_rng(zlib.crc32(str(path).encode()))
     audio = 0.1 * np.sin(2 * np.pi * 220 * np.arange(n) / rate) + 0.01 * rng.standard_normal(n)
-    soundfile.write(str(path), audio.astype("float32"), rate, format=fmt, subtype=None if fmt == "MP3" else "PCM_16")
+    soundfile.write(
+        str(path), audio.astype("float32"), rate, format=fmt, subtype=None if fmt == "MP3" else "PCM_16"
+    )
     return path
 
 
@@ -106,18 +108,47 @@ def librisqa(tmp_path):
             path = f"train-other-500/{speaker}/{chapter}/{stem}.flac"
         else:
             path = relative
-        train.append({"speech_path": path, "question": f"What is said in {stem}?",
-                      "answer": f"Answer for {stem}.", "text": "SOME WORDS", "duration": 99.0})
+        train.append(
+            {
+                "speech_path": path,
+                "question": f"What is said in {stem}?",
+                "answer": f"Answer for {stem}.",
+                "text": "SOME WORDS",
+                "duration": 99.0,
+            }
+        )
     # A second question about the first utterance.
-    train.append({"speech_path": train[0]["speech_path"], "question": "And who speaks?",
-                  "answer": "A reader.", "text": "SOME WORDS", "duration": 99.0})
+    train.append(
+        {
+            "speech_path": train[0]["speech_path"],
+            "question": "And who speaks?",
+            "answer": "A reader.",
+            "text": "SOME WORDS",
+            "duration": 99.0,
+        }
+    )
     test = [
-        {"speech_path": "test-clean/61/70968/61-70968-0000.flac", "question": "Where?",
-         "answer": "In the house.", "text": "X", "duration": 0.9},
-        {"speech_path": "test-clean/61/70968/61-70968-0001.flac", "question": "  ",
-         "answer": "Nobody.", "text": "X", "duration": 1.2},
-        {"speech_path": "test-clean/61/70968/61-70968-0099.flac", "question": "When?",
-         "answer": "Never.", "text": "X", "duration": 1.0},
+        {
+            "speech_path": "test-clean/61/70968/61-70968-0000.flac",
+            "question": "Where?",
+            "answer": "In the house.",
+            "text": "X",
+            "duration": 0.9,
+        },
+        {
+            "speech_path": "test-clean/61/70968/61-70968-0001.flac",
+            "question": "  ",
+            "answer": "Nobody.",
+            "text": "X",
+            "duration": 1.2,
+        },
+        {
+            "speech_path": "test-clean/61/70968/61-70968-0099.flac",
+            "question": "When?",
+            "answer": "Never.",
+            "text": "X",
+            "duration": 1.0,
+        },
     ]
     folder = tmp_path / "LibriSQA" / "LibriSQA-PartI"
     folder.mkdir(parents=True)
@@ -139,7 +170,7 @@ def test_librisqa_manifests(librisqa, tmp_path):
     assert set(train) | set(valid) == expected
     assert not set(train) & set(valid)
     # 2 of the 8 utterances held out, with all their questions.
-    stem = lambda uid: uid[len("sqa-"):].rsplit("_q", 1)[0]  # noqa: E731
+    stem = lambda uid: uid[len("sqa-") :].rsplit("_q", 1)[0]  # noqa: E731
     assert len({stem(uid) for uid in valid}) == 2
     assert not {stem(uid) for uid in train} & {stem(uid) for uid in valid}
 
@@ -150,8 +181,12 @@ def test_librisqa_manifests(librisqa, tmp_path):
     # Durations come from the audio, not from the JSON's (wrong) 99.0.
     assert everything["sqa-103-1240-0001_q0"]["duration"] == pytest.approx(1.5, abs=1e-3)
     # The authors' absolute path and the wrong split are found by stem.
-    assert everything["sqa-103-1240-0001_q0"]["wav"] == str(librispeech_file(ls, "103-1240-0001", "train-clean-360"))
-    assert everything["sqa-19-198-0000_q0"]["wav"] == str(librispeech_file(ls, "19-198-0000", "train-clean-100"))
+    assert everything["sqa-103-1240-0001_q0"]["wav"] == str(
+        librispeech_file(ls, "103-1240-0001", "train-clean-360")
+    )
+    assert everything["sqa-19-198-0000_q0"]["wav"] == str(
+        librispeech_file(ls, "19-198-0000", "train-clean-100")
+    )
 
     # Test: the empty question and the missing audio are skipped and listed.
     assert list(test) == ["sqa-61-70968-0000_q0"]
@@ -169,8 +204,11 @@ def test_librisqa_deterministic_and_idempotent(librisqa, tmp_path):
         assert pathlib.Path(first[role]).read_bytes() == pathlib.Path(second[role]).read_bytes()
     # The seed matters: four seeds do not all hold out the same utterances.
     held = {
-        frozenset(read_manifest(prepare_librisqa(data, ls, tmp_path / f"s{seed}", valid_fraction=0.25,
-                                                 seed=seed)["valid"]))
+        frozenset(
+            read_manifest(
+                prepare_librisqa(data, ls, tmp_path / f"s{seed}", valid_fraction=0.25, seed=seed)["valid"]
+            )
+        )
         for seed in range(4)
     }
     assert len(held) > 1
@@ -232,8 +270,10 @@ def write_iemocap(root, missing=()):
                     "",
                 ]
                 if utterance not in missing:
-                    write_tone(root / f"Session{session}" / "sentences" / "wav" / dialog / f"{utterance}.wav",
-                               0.5 + 0.25 * n)
+                    write_tone(
+                        root / f"Session{session}" / "sentences" / "wav" / dialog / f"{utterance}.wav",
+                        0.5 + 0.25 * n,
+                    )
             (labels / f"{dialog}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
 
@@ -279,7 +319,10 @@ def test_iemocap_other_split_and_errors(tmp_path):
     assert {uid.split("_")[0] for uid in read_manifest(csvs["valid"])} == {"emotion-Ses01F"}
     assert {uid.split("_")[0] for uid in read_manifest(csvs["test"])} == {"emotion-Ses02M"}
     assert {uid.split("_")[0] for uid in read_manifest(csvs["train"])} == {
-        "emotion-Ses03F", "emotion-Ses04M", "emotion-Ses05F"}
+        "emotion-Ses03F",
+        "emotion-Ses04M",
+        "emotion-Ses05F",
+    }
     with pytest.raises(ValueError, match="differ"):
         prepare_iemocap(root, tmp_path / "x", valid_session=5, test_session=5)
     for path in (root / "Session3" / "dialog" / "EmoEvaluation").glob("*.txt"):
@@ -359,9 +402,12 @@ def test_voxceleb_pairs(voxceleb, tmp_path):
             if same and speaker_of(row["wav"]) != "id10008":
                 assert video_of(row["wav"]) != video_of(row["wav2"])  # two recordings
             assert row["duration"] == pytest.approx(
-                seconds_of(row["wav"]) + PAIR_GAP_SECONDS + seconds_of(row["wav2"]), abs=1e-3)
-    speakers = {role: {speaker_of(r[k]) for r in part.values() for k in ("wav", "wav2")}
-                for role, part in (("train", train), ("valid", valid))}
+                seconds_of(row["wav"]) + PAIR_GAP_SECONDS + seconds_of(row["wav2"]), abs=1e-3
+            )
+    speakers = {
+        role: {speaker_of(r[k]) for r in part.values() for k in ("wav", "wav2")}
+        for role, part in (("train", train), ("valid", valid))
+    }
     assert not (speakers["train"] | speakers["valid"]) & set(TEST_SPEAKERS)
     assert not speakers["train"] & speakers["valid"] and len(speakers["valid"]) == 2
 
@@ -369,10 +415,13 @@ def test_voxceleb_pairs(voxceleb, tmp_path):
     # which is listed once.
     assert [row["target"] for row in test.values()] == ["yes", "no", "yes", "no"]
     first = next(iter(test.values()))
-    assert first["wav"].endswith("id10270/vid8-a_B/00001.wav") and first["wav2"].endswith("id10270/vid8-c_D/00002.wav")
+    assert first["wav"].endswith("id10270/vid8-a_B/00001.wav") and first["wav2"].endswith(
+        "id10270/vid8-c_D/00002.wav"
+    )
     assert next(iter(test)) == "sv-id10270/vid8-a_B/00001+id10270/vid8-c_D/00002"
     assert problems_of(save / "sv_test_problems.csv") == {
-        ("id10271/vid9-a_B/00009", "missing", str(voxceleb / "wav" / "id10271" / "vid9-a_B" / "00009.wav"))}
+        ("id10271/vid9-a_B/00009", "missing", str(voxceleb / "wav" / "id10271" / "vid9-a_B" / "00009.wav"))
+    }
     assert_idempotent(lambda: prepare_vox(voxceleb, save), csvs)
 
 
@@ -415,7 +464,8 @@ def test_voxceleb_bad_clip_in_training_pool(tmp_path):
     assert sorted(row["target"] for row in train.values()) == ["no", "no", "yes", "yes"]
     assert all(str(bad) not in (row["wav"], row["wav2"]) for row in train.values())
     assert problems_of(tmp_path / "save" / "sv_train_problems.csv") == {
-        ("id10002/v1/00002", "unreadable", str(bad))}
+        ("id10002/v1/00002", "unreadable", str(bad))
+    }
     assert read_manifest(csvs["valid"]) == {}
     with pytest.raises(DataError, match="id10002/v1/00002.wav"):
         prepare_voxceleb_pairs(root, tmp_path / "stop", train_pairs=4, valid_pairs=0, on_bad_data="stop")
@@ -452,7 +502,7 @@ COVOST_ROWS = [
 SENTENCES = {
     "common_voice_en_1.mp3": '"Hello, he said',  # a leading, unpaired quote
     "common_voice_en_2.mp3": "Thank you.",
-    "common_voice_en_3.mp3": "Good \"bye\".",
+    "common_voice_en_3.mp3": 'Good "bye".',
     "common_voice_en_4.mp3": "Good morning.",
     "common_voice_en_5.mp3": "Nothing.",
     "common_voice_en_7.mp3": "Other.",
@@ -478,16 +528,20 @@ def test_covost_manifests(common_voice, tmp_path):
     csvs = prepare_covost(common_voice, save)
     train, valid, test = (read_manifest(csvs[role]) for role in ("train", "valid", "test"))
     assert {uid: row["target"] for uid, row in train.items()} == {
-        "en2zh-common_voice_en_1": "你好。", "en2zh-common_voice_en_2": "谢谢你。"}  # train_covost -> train
+        "en2zh-common_voice_en_1": "你好。",
+        "en2zh-common_voice_en_2": "谢谢你。",
+    }  # train_covost -> train
     assert list(valid) == ["en2zh-common_voice_en_3"]  # dev -> valid
     assert list(test) == ["en2zh-common_voice_en_4"]
     row = train["en2zh-common_voice_en_2"]
     assert row["task"] == "en2zh" and row["wav"] == str(common_voice / "clips" / "common_voice_en_2.mp3")
     assert row["duration"] == pytest.approx(0.7, abs=0.06)  # MP3 frames may pad a little
     assert {(uid, name) for uid, name, _ in problems_of(save / "en2zh_train_problems.csv")} == {
-        ("common_voice_en_6", "missing")}
+        ("common_voice_en_6", "missing")
+    }
     assert {(uid, name) for uid, name, _ in problems_of(save / "en2zh_test_problems.csv")} == {
-        ("common_voice_en_5", "empty-text")}
+        ("common_voice_en_5", "empty-text")
+    }
     assert_idempotent(lambda: prepare_covost(common_voice, save), csvs)
 
     capped = read_manifest(prepare_covost(common_voice, tmp_path / "capped", max_train=1)["train"])
@@ -498,18 +552,26 @@ def test_covost_manifests(common_voice, tmp_path):
 
 def test_covost_sentence_join_and_errors(common_voice, tmp_path):
     table = dict(
-        (row["path"], row) for _, row in
-        read_covost_table(common_voice / "covost_v2.en_zh-CN.tsv", common_voice / "validated.tsv")
+        (row["path"], row)
+        for _, row in read_covost_table(
+            common_voice / "covost_v2.en_zh-CN.tsv", common_voice / "validated.tsv"
+        )
     )
     # The unpaired quote does not swallow the next lines (quoting off).
-    assert {path: row["sentence"] for path, row in table.items()} == {**SENTENCES, "common_voice_en_6.mp3": ""}
+    assert {path: row["sentence"] for path, row in table.items()} == {
+        **SENTENCES,
+        "common_voice_en_6.mp3": "",
+    }
     assert table["common_voice_en_2.mp3"]["split"] == "train_covost"
 
     # A table elsewhere, with its own sentence column: validated.tsv not needed.
     other = tmp_path / "tables" / "covost.tsv"
     other.parent.mkdir()
-    other.write_text("path\tsentence\ttranslation\tclient_id\tsplit\n"
-                     "common_voice_en_3.mp3\tGood \"bye.\t再见。\tc3\ttrain\n", encoding="utf-8")
+    other.write_text(
+        "path\tsentence\ttranslation\tclient_id\tsplit\n"
+        'common_voice_en_3.mp3\tGood "bye.\t再见。\tc3\ttrain\n',
+        encoding="utf-8",
+    )
     os.remove(common_voice / "validated.tsv")
     csvs = prepare_covost(common_voice, tmp_path / "save", covost_tsv=other)
     assert list(read_manifest(csvs["train"])) == ["en2zh-common_voice_en_3"]

@@ -1,7 +1,7 @@
 """End-to-end: the multitask recipe's whole comparison grid on tiny models.
 
-``recipes/Multitask/run_grid.py`` trains and tests every method of the
-paper's grid (``speechbrain_listen.adaptation.GRID``) with the recipe's own
+``tools/run_grid.py`` trains and tests every method of the
+paper's grid (``speechbrain_listen.prompts.adaptation.GRID``) with the recipe's own
 offline hparams file, tiny random models and a tiny ASR + captioning +
 speaker-verification world in the real corpus layouts; the prompt-count
 sweep runs on a deterministic and a stochastic pool; the selection analysis
@@ -19,10 +19,10 @@ import sys
 import numpy
 import pytest
 import soundfile
+from tiny_librispeech import make_tiny_librispeech
 
-from speechbrain_listen.adaptation import GRID
-from speechbrain_listen.synthetic.clotho import generate_clotho
-from speechbrain_listen.testing.tiny_librispeech import make_tiny_librispeech
+from listen_offline.synthetic.clotho import generate_clotho
+from speechbrain_listen.prompts.adaptation import GRID
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "recipes" / "Multitask"
@@ -55,7 +55,7 @@ def make_tiny_voxceleb(root, speakers=6, videos=2, utterances=2, seed=0):
         (1, files[test_b][0], files[test_b][-1]),
         (0, files[test_b][1], files[test_a][2]),
     ]
-    (root / "veri_test2.txt").write_text("".join(f"{l} {a} {b}\n" for l, a, b in trials))
+    (root / "veri_test2.txt").write_text("".join(f"{label} {a} {b}\n" for label, a, b in trials))
     return root
 
 
@@ -66,8 +66,12 @@ def tiny_world(tmp_path_factory):
         root / "LibriSpeech", {"train-clean-100": 6, "dev-clean": 2, "test-clean": 2}
     )
     clotho = generate_clotho(
-        root, seed=1, sizes={"development": 4, "validation": 2, "evaluation": 2},
-        min_seconds=2.0, max_seconds=2.5, with_voices=False,
+        root,
+        seed=1,
+        sizes={"development": 4, "validation": 2, "evaluation": 2},
+        min_seconds=2.0,
+        max_seconds=2.5,
+        with_voices=False,
     )
     voxceleb = make_tiny_voxceleb(root / "VoxCeleb1")
     return {"librispeech": librispeech, "clotho": clotho, "voxceleb": voxceleb}
@@ -85,18 +89,32 @@ def grid(tiny_world, tiny_whisper_dir, tiny_llm_dir, tmp_path_factory):
         f"--llm_source={tiny_llm_dir}",
         f"--feature_cache_dir={folder / 'cache'}",
         "--whisper_seconds=3",
-        "--qformer_hidden_size=32", "--qformer_heads=2", "--qformer_intermediate_size=64",
-        f"--pool_size={POOL}", f"--num_prompts={N}",
-        "--max_new_tokens=4", "--number_of_epochs=1", "--batch_size=4", "--test_batch_size=4",
-        f"--valid_examples_per_task={EVAL_EXAMPLES}", f"--test_examples_per_task={EVAL_EXAMPLES}",
+        "--qformer_hidden_size=32",
+        "--qformer_heads=2",
+        "--qformer_intermediate_size=64",
+        f"--pool_size={POOL}",
+        f"--num_prompts={N}",
+        "--max_new_tokens=4",
+        "--number_of_epochs=1",
+        "--batch_size=4",
+        "--test_batch_size=4",
+        f"--valid_examples_per_task={EVAL_EXAMPLES}",
+        f"--test_examples_per_task={EVAL_EXAMPLES}",
         "--voxceleb_options={train_pairs: 4, valid_pairs: 2, max_test_pairs: 2, max_pair_seconds: 3}",
         "--captioning_test_metrics=[BLEU, ROUGE_L, CIDEr-D]",  # no Java needed
-        "--precision=fp32", "--valid_search_interval=1",
+        "--precision=fp32",
+        "--valid_search_interval=1",
     ]
     command = [
-        sys.executable, str(RECIPE / "run_grid.py"), str(SMALL_YAML),
-        f"--grid_folder={folder}", "--sweep", "dps_similarity", "dps_similarity_stochastic",
-        f"--keep_results={folder / 'kept'}", *overrides,
+        sys.executable,
+        str(ROOT / "tools" / "run_grid.py"),
+        str(SMALL_YAML),
+        f"--grid_folder={folder}",
+        "--sweep",
+        "dps_similarity",
+        "dps_similarity_stochastic",
+        f"--keep_results={folder / 'kept'}",
+        *overrides,
     ]
     result = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=1500)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
@@ -130,9 +148,9 @@ def test_prompt_choices_and_checkpoint_follow_the_method(grid, run):
     saved = {p.name for p in checkpoints[0].iterdir()}
     if GRID[run]["adaptation"] == "lora":
         assert not choices_file.exists()
-        assert "prompt_adapter.ckpt" not in saved
+        assert "prompt_provider.ckpt" not in saved
         return
-    assert "prompt_adapter.ckpt" in saved
+    assert "prompt_provider.ckpt" in saved
     choices = read_json(choices_file)
     assert choices["num_prompts"] == N
     assert len(choices["choices"]) == EVAL_EXAMPLES * len(TASKS)
@@ -176,9 +194,19 @@ def test_kept_results_complete_a_grid_without_its_checkpoints(grid, tmp_path):
     # A fresh machine: no run folders, only the kept results. Nothing is
     # trained again (the tiny models are not even given) and the table is whole.
     result = subprocess.run(
-        [sys.executable, str(RECIPE / "run_grid.py"), str(SMALL_YAML), f"--grid_folder={tmp_path}",
-         f"--keep_results={kept}", "--sweep", "dps_similarity"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(ROOT / "tools" / "run_grid.py"),
+            str(SMALL_YAML),
+            f"--grid_folder={tmp_path}",
+            f"--keep_results={kept}",
+            "--sweep",
+            "dps_similarity",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "train.py" not in result.stdout
@@ -186,13 +214,16 @@ def test_kept_results_complete_a_grid_without_its_checkpoints(grid, tmp_path):
 
 
 def test_compare_sweeps_of_the_grid(grid, tmp_path):
-    sweeps = [grid / run / "prompt_count_sweep" / "prompt_count_sweep.json"
-              for run in ("dps_similarity", "dps_similarity_stochastic")]
+    sweeps = [
+        grid / run / "prompt_count_sweep" / "prompt_count_sweep.json"
+        for run in ("dps_similarity", "dps_similarity_stochastic")
+    ]
     assert read_json(sweeps[0])["trained_num_prompts"] == N
     output = tmp_path / "comparison"
     subprocess.run(
-        [sys.executable, str(RECIPE / "compare_sweeps.py"), *map(str, sweeps), f"--output={output}"],
-        check=True, cwd=ROOT,
+        [sys.executable, str(ROOT / "tools" / "compare_sweeps.py"), *map(str, sweeps), f"--output={output}"],
+        check=True,
+        cwd=ROOT,
     )
     comparison = read_json(output.with_suffix(".json"))
     assert comparison["reference_n"] == N
@@ -203,7 +234,7 @@ def test_compare_sweeps_of_the_grid(grid, tmp_path):
 
 
 def test_selection_analysis_of_a_grid_run(grid, tmp_path):
-    from speechbrain_listen.selection_analysis import write_analysis
+    from speechbrain_listen.analysis.selection_analysis import write_analysis
 
     analysis = write_analysis(
         [grid / "dps_similarity_stochastic" / "test_prompt_choices.json"], tmp_path, n=N
@@ -216,7 +247,7 @@ def test_selection_analysis_of_a_grid_run(grid, tmp_path):
 @pytest.fixture(scope="module")
 def exported_model(grid, tmp_path_factory):
     """The ``dps_similarity`` grid run exported (best valid loss)."""
-    from speechbrain_listen.export import export_model
+    from speechbrain_listen.inference.export import export_model
 
     dest = tmp_path_factory.mktemp("exported") / "model"
     export_model(grid / "dps_similarity", dest, min_key="loss", base_dir=grid)
@@ -237,13 +268,11 @@ def test_exported_multitask_model_answers_like_its_test(
     """A grid run exported and loaded with ``ListenAudioLLM``: speaker
     verification of the test pairs gives the recipe test's answers, and
     each task's helper uses the recipe's test instruction."""
-    from speechbrain_listen.audio_loading import AudioError
-    from speechbrain_listen.inference import ListenAudioLLM, LongAudioError
-    from speechbrain_listen.instructions import TEST_INSTRUCTIONS
+    from speechbrain_listen.data.audio_loading import AudioError
+    from speechbrain_listen.inference.audio_llm import ListenAudioLLM, LongAudioError
+    from speechbrain_listen.tasks.instructions import TEST_INSTRUCTIONS
 
-    model = ListenAudioLLM.from_hparams(
-        source=str(exported_model), savedir=str(tmp_path / "savedir")
-    )
+    model = ListenAudioLLM.from_hparams(source=str(exported_model), savedir=str(tmp_path / "savedir"))
     assert model.task_instruction("sv") == TEST_INSTRUCTIONS["sv"]
 
     wav = tiny_world["voxceleb"] / "wav"
@@ -280,8 +309,16 @@ def test_listen_verify_scores_a_trial_list(grid, exported_model, tiny_world, tmp
     voxceleb = tiny_world["voxceleb"]
     output = tmp_path / "trials.csv"
     status = cli.main(
-        ["verify", str(exported_model), "--trials", str(voxceleb / "veri_test2.txt"),
-         "-o", str(output), "--device", "cpu"]
+        [
+            "verify",
+            str(exported_model),
+            "--trials",
+            str(voxceleb / "veri_test2.txt"),
+            "-o",
+            str(output),
+            "--device",
+            "cpu",
+        ]
     )
     assert status == 0
     with open(output, newline="") as fin:
@@ -291,7 +328,9 @@ def test_listen_verify_scores_a_trial_list(grid, exported_model, tiny_world, tmp
     for row in read_sv_predictions(grid):
         pair = written[row["ID"].removeprefix("sv-")]
         assert (pair["answer"], pair["parsed"], pair["label"]) == (
-            row["hypothesis"], row["parsed"], row["reference"]
+            row["hypothesis"],
+            row["parsed"],
+            row["reference"],
         )
         assert pair["error"] == ""
     correct = sum(row["parsed"] == row["label"] for row in written.values())
@@ -302,8 +341,19 @@ def test_listen_verify_scores_a_trial_list(grid, exported_model, tiny_world, tmp
     trials.write_text(trial_lines[0] + "\n1 " + trial_lines[0].split()[1] + " id1/v/missing.wav\n")
     output = tmp_path / "with_missing.jsonl"
     status = cli.main(
-        ["verify", str(exported_model), "--trials", str(trials), "--data-root",
-         str(voxceleb / "wav"), "-o", str(output), "-q", "--device", "cpu"]
+        [
+            "verify",
+            str(exported_model),
+            "--trials",
+            str(trials),
+            "--data-root",
+            str(voxceleb / "wav"),
+            "-o",
+            str(output),
+            "-q",
+            "--device",
+            "cpu",
+        ]
     )
     assert status == 1
     rows = [json.loads(line) for line in output.read_text().splitlines()]

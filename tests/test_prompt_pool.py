@@ -1,5 +1,5 @@
 """Tests for the LiSTEN prompt pool, the soft-prompt baseline and their
-checkpoint hooks (speechbrain_listen/prompt_pool.py, soft_prompt.py,
+checkpoint hooks (speechbrain_listen/prompts/pool.py, soft_prompt.py,
 prompt_selection.py)."""
 
 import logging
@@ -8,12 +8,12 @@ import math
 import pytest
 import torch
 
-from speechbrain_listen.prompt_pool import (
+from speechbrain_listen.prompts.pool import (
     STRATEGIES,
     PromptPool,
     repeated_index_fraction,
 )
-from speechbrain_listen.soft_prompt import SoftPrompt
+from speechbrain_listen.prompts.soft_prompt import SoftPrompt
 
 DIM = 8
 
@@ -92,9 +92,7 @@ def test_similarity_order_and_raw_values():
     pool = make_pool("similarity", pool_size=12, num_prompts=5).eval()
     query = torch.randn(4, DIM)
     out = pool(query)
-    scores = torch.nn.functional.cosine_similarity(
-        query.unsqueeze(1), pool.keys.unsqueeze(0), dim=-1
-    )
+    scores = torch.nn.functional.cosine_similarity(query.unsqueeze(1), pool.keys.unsqueeze(0), dim=-1)
     picked = scores.gather(1, out.indices)
     # Descending score order, and they are the N best.
     assert (picked[:, :-1] >= picked[:, 1:]).all()
@@ -133,9 +131,7 @@ def test_similarity_hand_example():
     expected_loss /= len(HAND_QUERY)
     assert out.indices.tolist() == expected_indices == [[0, 1], [1, 2]]
     assert torch.allclose(out.selection_loss, torch.tensor(expected_loss))
-    assert torch.equal(
-        out.prompts, torch.tensor([[HAND_VALUES[j] for j in r] for r in expected_indices])
-    )
+    assert torch.equal(out.prompts, torch.tensor([[HAND_VALUES[j] for j in r] for r in expected_indices]))
 
 
 def test_attention_hand_example():
@@ -174,9 +170,7 @@ def test_residual_hand_example():
     expected_loss /= len(HAND_QUERY)
     assert out.indices.tolist() == expected_indices
     assert torch.allclose(out.selection_loss, torch.tensor(expected_loss))
-    assert torch.equal(
-        out.prompts, torch.tensor([[HAND_VALUES[j] for j in r] for r in expected_indices])
-    )
+    assert torch.equal(out.prompts, torch.tensor([[HAND_VALUES[j] for j in r] for r in expected_indices]))
 
 
 # ---------------------------------------------------------------- gradients
@@ -271,9 +265,7 @@ def test_usage_counter_counts_in_eval_only():
     out1 = pool(torch.randn(4, DIM))
     out2 = pool(torch.randn(2, DIM))
     assert int(pool.usage_inputs) == 6
-    expected = torch.bincount(
-        torch.cat([out1.indices.flatten(), out2.indices.flatten()]), minlength=10
-    )
+    expected = torch.bincount(torch.cat([out1.indices.flatten(), out2.indices.flatten()]), minlength=10)
     assert torch.equal(pool.usage_counts, expected)
     assert math.isclose(float(pool.usage_frequency().sum()), 3.0, rel_tol=1e-6)
     pool.reset_usage()
@@ -308,9 +300,7 @@ def test_residual_degenerates_with_paper_init(caplog):
     rows_with_repeat = [len(set(row.tolist())) < 6 for row in out.indices]
     assert all(rows_with_repeat)
     assert pool.last_repeat_fraction > 0
-    assert pool.last_repeat_fraction == pytest.approx(
-        repeated_index_fraction(out.indices)
-    )
+    assert pool.last_repeat_fraction == pytest.approx(repeated_index_fraction(out.indices))
     assert any("degenerate" in rec.getMessage() for rec in caplog.records)
 
 
@@ -462,17 +452,17 @@ def test_checkpoint_of_another_pool_size_is_refused():
     small = PromptPool(pool_size=1, num_prompts=1, value_mean=torch.zeros(DIM))
     big = PromptPool(pool_size=5, num_prompts=2, value_mean=torch.zeros(DIM))
     before = big.values.detach().clone()
-    with pytest.raises(Exception):
+    with pytest.raises(KeyError, match="shapes do not match"):
         big.load_trainable_state_dict(small.trainable_state_dict())
     assert torch.equal(big.values, before)
 
 
 def test_deterministic_similarity_training_collapses_to_one_set(tiny_llm):
     """Deterministic similarity training ends up choosing the same N prompts
-    for every input (DESIGN.md section 3, Jaccard 1.00): the selection
+    for every input (docs/design.md section 3, Jaccard 1.00): the selection
     queries share the chat template, and the selection loss pulls the keys
     that win most often towards that shared direction."""
-    from speechbrain_listen.llm_lobe import masked_mean
+    from speechbrain_listen.model.llm_lobe import masked_mean
 
     torch.manual_seed(0)
     dim = tiny_llm.hidden_size

@@ -4,7 +4,6 @@ The hparams files under test are the paper-scale ones; only model sources,
 the data folder and (for speed) sizes are overridden.
 """
 
-import os
 import json
 import pathlib
 import signal
@@ -15,8 +14,7 @@ import zipfile
 
 import pytest
 import torch
-
-from speechbrain_listen.testing.tiny_librispeech import make_tiny_librispeech
+from tiny_librispeech import make_tiny_librispeech
 
 RECIPE = pathlib.Path(__file__).resolve().parents[1] / "recipes" / "LibriSpeech"
 ALL_SPLITS = {
@@ -96,7 +94,9 @@ def test_paper_yaml_one_debug_step(model_overrides, tmp_path):
         str(RECIPE / "train.py"),
         str(RECIPE / "hparams" / "listen.yaml"),
         *model_overrides,
-        "--debug", "--debug_batches=1", "--debug_epochs=1",
+        "--debug",
+        "--debug_batches=1",
+        "--debug_epochs=1",
     ]
     out = run(command, cwd=tmp_path)  # relative output folder: results/listen/42
     assert "pool keys" in out and "12,800" in out  # 400 keys x tiny width 32
@@ -105,9 +105,7 @@ def test_paper_yaml_one_debug_step(model_overrides, tmp_path):
     assert (output / "wer_test-other.txt").exists()
 
 
-@pytest.mark.parametrize(
-    "hparams", ["listen.yaml", "listen_soft_prompt.yaml", "listen_lora.yaml"]
-)
+@pytest.mark.parametrize("hparams", ["listen.yaml", "listen_soft_prompt.yaml", "listen_lora.yaml"])
 def test_trains_two_epochs_and_tests(hparams, model_overrides, tiny_librispeech, tmp_path):
     output = tmp_path / "out"
     run(
@@ -134,21 +132,17 @@ def test_trains_two_epochs_and_tests(hparams, model_overrides, tiny_librispeech,
     llm_keys = keys["llm.ckpt"]
     if hparams == "listen_lora.yaml":
         assert llm_keys and all("lora_" in k for k in llm_keys)
-        assert "prompt_adapter.ckpt" not in keys
+        assert "prompt_provider.ckpt" not in keys
     else:
         assert llm_keys == []
-        assert keys["prompt_adapter.ckpt"]
+        assert keys["prompt_provider.ckpt"]
 
 
 def test_killed_run_resumes_and_finishes(model_overrides, tmp_path):
     output = tmp_path / "out"
     small = SMALL + PROMPT_SIZES["listen.yaml"]
-    cmd = train_command("listen.yaml", model_overrides + small, output) + [
-        "--number_of_epochs=3"
-    ]
-    proc = subprocess.Popen(
-        cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    cmd = train_command("listen.yaml", model_overrides + small, output) + ["--number_of_epochs=3"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     try:
         # Epoch 2 starts only once the end-of-epoch-1 checkpoint is complete.
@@ -178,9 +172,15 @@ def test_small_yaml_one_debug_step(model_overrides, tmp_path):
     out = run(
         train_command("listen_small.yaml", overrides, tmp_path / "out")
         # The default's alignment warm-up (300 CTC-only steps) is tested below.
-        + ["--debug", "--debug_batches=1", "--debug_epochs=1", "--whisper_seconds=3",
-           f"--feature_cache_dir={tmp_path / 'cache'}", "--max_new_tokens=4",
-           "--alignment_warmup_steps=0"],
+        + [
+            "--debug",
+            "--debug_batches=1",
+            "--debug_epochs=1",
+            "--whisper_seconds=3",
+            f"--feature_cache_dir={tmp_path / 'cache'}",
+            "--max_new_tokens=4",
+            "--alignment_warmup_steps=0",
+        ],
         cwd=tmp_path,
     )
     assert "pool keys" in out
@@ -201,9 +201,15 @@ def test_alignment_warmup_skips_the_llm(model_overrides, tmp_path):
     overrides = [o for o in model_overrides if not o.startswith("--beats_checkpoint")]
     run(
         train_command("listen_small.yaml", overrides, tmp_path / "out")
-        + ["--debug", "--debug_batches=1", "--debug_epochs=1", "--whisper_seconds=3",
-           f"--feature_cache_dir={tmp_path / 'cache'}", "--max_new_tokens=4",
-           "--alignment_warmup_steps=10"],
+        + [
+            "--debug",
+            "--debug_batches=1",
+            "--debug_epochs=1",
+            "--whisper_seconds=3",
+            f"--feature_cache_dir={tmp_path / 'cache'}",
+            "--max_new_tokens=4",
+            "--alignment_warmup_steps=10",
+        ],
         cwd=tmp_path,
     )
     log = (tmp_path / "out" / "train_log.txt").read_text()

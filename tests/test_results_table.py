@@ -2,7 +2,7 @@
 
 import pytest
 
-from speechbrain_listen.results_table import prompt_count_divergence, sweep_comparison_table
+from speechbrain_listen.analysis.results_table import prompt_count_divergence, sweep_comparison_table
 
 
 def sweep(metric_by_count, task="sv", metric="accuracy"):
@@ -27,10 +27,16 @@ def test_wer_degrades_upwards():
 
 
 def test_counts_above_the_default_and_json_string_keys():
-    deterministic = {"1": {"sv": {"accuracy": 80.0}}, "4": {"sv": {"accuracy": 80.0}},
-                     "8": {"sv": {"accuracy": 20.0}}}
-    stochastic = {"1": {"sv": {"accuracy": 80.0}}, "4": {"sv": {"accuracy": 80.0}},
-                  "8": {"sv": {"accuracy": 80.0}}}
+    deterministic = {
+        "1": {"sv": {"accuracy": 80.0}},
+        "4": {"sv": {"accuracy": 80.0}},
+        "8": {"sv": {"accuracy": 20.0}},
+    }
+    stochastic = {
+        "1": {"sv": {"accuracy": 80.0}},
+        "4": {"sv": {"accuracy": 80.0}},
+        "8": {"sv": {"accuracy": 80.0}},
+    }
     assert prompt_count_divergence(deterministic, stochastic, 4) == {"SV acc %": None}
 
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 import torch
+from tiny_librispeech import make_tiny_librispeech
 
-from speechbrain_listen.checkpointing import AtomicCheckpointer, RandomState
-from speechbrain_listen.testing.tiny_librispeech import make_tiny_librispeech
+from speechbrain_listen.training.checkpointing import AtomicCheckpointer, RandomState
 
 RECIPE = pathlib.Path(__file__).resolve().parents[1] / "recipes" / "LibriSpeech"
 
@@ -21,7 +21,7 @@ KILLED_DURING_SAVE = textwrap.dedent(
     """
     import os, signal, sys, torch
     from speechbrain.utils.checkpoints import Checkpointer, mark_as_saver, mark_as_loader, register_checkpoint_hooks
-    from speechbrain_listen.checkpointing import AtomicCheckpointer
+    from speechbrain_listen.training.checkpointing import AtomicCheckpointer
 
     @register_checkpoint_hooks
     class Bomb:
@@ -109,9 +109,7 @@ def test_random_state_is_per_rank(tmp_path, monkeypatch):
     torch.manual_seed(3)
     state.load(tmp_path / "random_state.ckpt", end_of_epoch=True)
     assert torch.equal(torch.rand(3), expected_rank1)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "random_state.ckpt", "random_state.ckpt.rank1"
-    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["random_state.ckpt", "random_state.ckpt.rank1"]
 
 
 # ---------------------------------------------------------------- recipe --
@@ -122,17 +120,30 @@ TRAIN_SPLITS = {"train-clean-100": 6, "dev-clean": 2, "test-clean": 2}
 def recipe_command(data, models, output):
     whisper, llm = models
     return [
-        sys.executable, str(RECIPE / "train.py"), str(RECIPE / "hparams" / "listen_small.yaml"),
-        f"--data_folder={data}", f"--output_folder={output}",
-        f"--whisper_source={whisper}", f"--llm_source={llm}",
+        sys.executable,
+        str(RECIPE / "train.py"),
+        str(RECIPE / "hparams" / "listen_small.yaml"),
+        f"--data_folder={data}",
+        f"--output_folder={output}",
+        f"--whisper_source={whisper}",
+        f"--llm_source={llm}",
         "--train_splits=[train-clean-100]",
-        "--precision=fp32", "--batch_size=1", "--number_of_epochs=2",
-        "--optimizer_step_limit=12", "--warmup_steps=2",  # 6 utterances x 2 epochs
-        "--whisper_seconds=3", "--feature_cache_dir=null", "--max_new_tokens=6",
-        "--qformer_hidden_size=32", "--qformer_heads=2", "--qformer_intermediate_size=64",
-        "--pool_size=12", "--num_prompts=4",
+        "--precision=fp32",
+        "--batch_size=1",
+        "--number_of_epochs=2",
+        "--optimizer_step_limit=12",
+        "--warmup_steps=2",  # 6 utterances x 2 epochs
+        "--whisper_seconds=3",
+        "--feature_cache_dir=null",
+        "--max_new_tokens=6",
+        "--qformer_hidden_size=32",
+        "--qformer_heads=2",
+        "--qformer_intermediate_size=64",
+        "--pool_size=12",
+        "--num_prompts=4",
         # Intra-epoch checkpoints every 2 steps, never by the clock.
-        "--ckpt_interval_minutes=0", "--ckpt_interval_steps=2",
+        "--ckpt_interval_minutes=0",
+        "--ckpt_interval_steps=2",
     ]
 
 
@@ -154,13 +165,13 @@ def test_killed_mid_epoch_resumes_to_identical_results(
     models = (tiny_whisper_dir, tiny_llm_dir)
 
     reference = tmp_path / "reference"
-    subprocess.run(recipe_command(data, models, reference), cwd=tmp_path, check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        recipe_command(data, models, reference), cwd=tmp_path, check=True, capture_output=True, timeout=600
+    )
 
     killed = tmp_path / "killed"
     cmd = recipe_command(data, models, killed)
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     try:
         # Wait for an intra-epoch checkpoint of the chosen epoch.

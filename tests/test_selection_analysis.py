@@ -173,7 +173,9 @@ def test_per_input_agreement_matches_brute_force_on_random_data():
         assert intersection[task] == pytest.approx(_brute_intersection(sets), rel=1e-12)
     # Small row chunks give the same answer as one block.
     fixed = [r["indices"] for r in records if r["task"] == "fixed"]
-    assert sa._mean_pairwise_jaccard(fixed, chunk_elements=7) == pytest.approx(_brute_jaccard(fixed), rel=1e-12)
+    assert sa._mean_pairwise_jaccard(fixed, chunk_elements=7) == pytest.approx(
+        _brute_jaccard(fixed), rel=1e-12
+    )
     # For equal-size sets, J = I / (2N - I) is convex: counts give a lower bound.
     mean_i = intersection["fixed"]
     assert mean_i / (2 * 4 - mean_i) <= agreement["fixed"] + 1e-12

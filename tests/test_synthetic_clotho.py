@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from speechbrain_listen.synthetic import clotho as synthetic_clotho
-from speechbrain_listen.synthetic.sound_scenes import (
+from listen_offline.synthetic import clotho as synthetic_clotho
+from listen_offline.synthetic.sound_scenes import (
     NUMBER_WORDS,
     SoundEvent,
     SoundScene,
@@ -63,7 +63,9 @@ def attacks(x, frame=0.02):
     return int(jumps.sum() + (energy[0] > 0.1 * energy.max()))
 
 
-@pytest.mark.parametrize("kind,ranges", [("beeps", (550, 1300)), ("tone", (220, 1300)), ("chords", (335, 435))])
+@pytest.mark.parametrize(
+    "kind,ranges", [("beeps", (550, 1300)), ("tone", (220, 1300)), ("chords", (335, 435))]
+)
 def test_pitch_words_match_frequencies(kind, ranges):
     for seed in range(3):
         low = render_event(SoundEvent(kind, 0, 2.0, "loud", pitch="low", count=3, seed=seed), SR)
@@ -198,7 +200,9 @@ def test_details_are_true_and_in_at_least_two_captions():
         if event.count:
             assert sum(NUMBER_WORDS[event.count] in c for c in captions) >= 2, captions
         # Never the opposite level ("quieter"/"louder" are loudness changes).
-        opposite = {"loud": r"\b(quiet|quietly|faint|soft|softly)\b", "quiet": r"\b(loud|loudly)\b"}[event.level]
+        opposite = {"loud": r"\b(quiet|quietly|faint|soft|softly)\b", "quiet": r"\b(loud|loudly)\b"}[
+            event.level
+        ]
         assert not any(re.search(opposite, c) for c in captions), captions
         if event.envelope == "steady":
             assert not any("louder" in c or "fad" in c for c in captions), captions
@@ -291,7 +295,9 @@ def test_corpus_is_deterministic_and_idempotent(corpus, tmp_path):
     assert marker.stat().st_mtime_ns == stamp  # found, not rebuilt
     # Another seed gives other captions; another size of one split keeps the others.
     other = synthetic_clotho.plan_clotho(seed=4, sizes={"evaluation": 3}, min_seconds=2.0, max_seconds=4.0)
-    same = synthetic_clotho.plan_clotho(seed=3, sizes={"evaluation": 3, "development": 1}, min_seconds=2.0, max_seconds=4.0)
+    same = synthetic_clotho.plan_clotho(
+        seed=3, sizes={"evaluation": 3, "development": 1}, min_seconds=2.0, max_seconds=4.0
+    )
     with open(path / "clotho_captions_evaluation.csv", encoding="utf-8", newline="") as fin:
         written = [row[1:] for row in list(csv.reader(fin))[1:]]
     assert [c for _, _, c in same["evaluation"]] == written

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from speechbrain_listen.synthetic import librispeech as synth
-from speechbrain_listen.synthetic.librispeech import (
+from listen_offline.synthetic import librispeech as synth
+from listen_offline.synthetic.librispeech import (
     DEFAULT_SPLITS,
     SplitSpec,
     corpus_info,
@@ -26,7 +26,7 @@ from speechbrain_listen.synthetic.librispeech import (
     missing_tools,
     plan_librispeech,
 )
-from speechbrain_listen.synthetic.text import (
+from listen_offline.synthetic.text import (
     Sentence,
     normalize_transcript,
     python_docs_sentences,
@@ -38,10 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 needs_tools = pytest.mark.skipif(
     bool(missing_tools()),
-    reason=(
-        f"{', '.join(missing_tools())} not installed "
-        "(apt-get install -y espeak-ng sox)"
-    ),
+    reason=(f"{', '.join(missing_tools())} not installed (apt-get install -y espeak-ng sox)"),
 )
 
 TINY_SPLITS = (
@@ -78,9 +75,7 @@ def _read_transcripts(corpus):
 def _all_files(corpus):
     """Relative path -> bytes of every file in a corpus folder."""
     return {
-        p.relative_to(corpus).as_posix(): p.read_bytes()
-        for p in sorted(corpus.rglob("*"))
-        if p.is_file()
+        p.relative_to(corpus).as_posix(): p.read_bytes() for p in sorted(corpus.rglob("*")) if p.is_file()
     }
 
 
@@ -90,9 +85,7 @@ def corpus(tmp_path_factory):
     if missing_tools():
         pytest.skip("espeak-ng/sox not installed")
     root = tmp_path_factory.mktemp("synth_a")
-    return generate_librispeech(
-        root, seed=0, splits=TINY_SPLITS, progress=False
-    )
+    return generate_librispeech(root, seed=0, splits=TINY_SPLITS, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +94,7 @@ def corpus_again(tmp_path_factory):
     if missing_tools():
         pytest.skip("espeak-ng/sox not installed")
     root = tmp_path_factory.mktemp("synth_b")
-    return generate_librispeech(
-        root, seed=0, splits=TINY_SPLITS, progress=False
-    )
+    return generate_librispeech(root, seed=0, splits=TINY_SPLITS, progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +103,7 @@ def corpus_seed1(tmp_path_factory):
     if missing_tools():
         pytest.skip("espeak-ng/sox not installed")
     root = tmp_path_factory.mktemp("synth_c")
-    return generate_librispeech(
-        root, seed=1, splits=TINY_SPLITS, progress=False
-    )
+    return generate_librispeech(root, seed=1, splits=TINY_SPLITS, progress=False)
 
 
 # --------------------------------------------------------------- text
@@ -167,10 +156,7 @@ def test_split_sentences_skips_code_headings_and_fragments():
 
 
 def test_select_sentences_dedups_and_filters_length():
-    texts = [
-        "One two three four. One two three four. Too short. "
-        "This has exactly five words."
-    ]
+    texts = ["One two three four. One two three four. Too short. This has exactly five words."]
     got = select_sentences(texts, min_words=4, max_words=5)
     assert [s.transcript for s in got] == [
         "ONE TWO THREE FOUR",
@@ -198,9 +184,7 @@ def test_python_docs_pool_is_large_normalised_and_unique():
 
 
 def _pool(n):
-    return [
-        Sentence(f"Sentence number {i}.", f"SENTENCE {i}") for i in range(n)
-    ]
+    return [Sentence(f"Sentence number {i}.", f"SENTENCE {i}") for i in range(n)]
 
 
 def test_plan_default_sizes_and_disjointness():
@@ -242,20 +226,14 @@ def test_plan_is_seeded_and_dev_test_do_not_depend_on_train_size():
     assert a == plan_librispeech(seed=0)
     assert a != c
     for split in ("dev-clean", "test-clean"):
-        assert [u for u in a if u.split == split] == [
-            u for u in b if u.split == split
-        ]
+        assert [u for u in a if u.split == split] == [u for u in b if u.split == split]
 
 
 def test_plan_rejects_impossible_requests():
     with pytest.raises(ValueError, match="distinct sentences"):
-        plan_librispeech(
-            splits=[SplitSpec("dev-clean", 2, 3)], sentences=_pool(5)
-        )
+        plan_librispeech(splits=[SplitSpec("dev-clean", 2, 3)], sentences=_pool(5))
     with pytest.raises(ValueError, match="speakers"):
-        plan_librispeech(
-            splits=[SplitSpec("train", 1000, 1)], sentences=_pool(1000)
-        )
+        plan_librispeech(splits=[SplitSpec("train", 1000, 1)], sentences=_pool(1000))
     with pytest.raises(ValueError, match="distinct"):
         plan_librispeech(
             splits=[SplitSpec("a", 1, 1), SplitSpec("a", 1, 1)],
@@ -268,9 +246,7 @@ def test_plan_rejects_impossible_requests():
 
 
 def test_plan_deals_utterances_over_chapters():
-    plan = plan_librispeech(
-        seed=3, splits=[SplitSpec("train-x", 1, 7, 3)], sentences=_pool(7)
-    )
+    plan = plan_librispeech(seed=3, splits=[SplitSpec("train-x", 1, 7, 3)], sentences=_pool(7))
     sizes = {}
     for u in plan:
         sizes.setdefault(u.chapter_id, []).append(u.index)
@@ -285,10 +261,7 @@ def test_plan_deals_utterances_over_chapters():
 def test_layout_is_librispeech(corpus):
     assert corpus.name == "LibriSpeech"
     top = sorted(p.name for p in corpus.iterdir())
-    assert top == sorted(
-        [s.name for s in TINY_SPLITS]
-        + ["SPEAKERS.TXT", "synthetic_librispeech.json"]
-    )
+    assert top == sorted([s.name for s in TINY_SPLITS] + ["SPEAKERS.TXT", "synthetic_librispeech.json"])
     for spec in TINY_SPLITS:
         speakers = list((corpus / spec.name).iterdir())
         assert len(speakers) == spec.speakers
@@ -313,9 +286,7 @@ def test_layout_is_librispeech(corpus):
                 # Consecutive from 0000, sorted, as in LibriSpeech.
                 assert ids == [f"{prefix}-{i:04d}" for i in range(len(ids))]
                 files = sorted(p.name for p in ch_dir.iterdir())
-                assert files == sorted(
-                    [f"{i}.flac" for i in ids] + [f"{prefix}.trans.txt"]
-                )
+                assert files == sorted([f"{i}.flac" for i in ids] + [f"{prefix}.trans.txt"])
                 n_utts += len(ids)
         assert n_utts == spec.utterances
 
@@ -334,9 +305,7 @@ def test_transcripts_are_normalised(corpus):
 def test_splits_share_no_sentence_and_no_speaker(corpus):
     transcripts = _read_transcripts(corpus)
     sentence_sets = [set(u.values()) for u in transcripts.values()]
-    speaker_sets = [
-        {p.name for p in (corpus / spec.name).iterdir()} for spec in TINY_SPLITS
-    ]
+    speaker_sets = [{p.name for p in (corpus / spec.name).iterdir()} for spec in TINY_SPLITS]
     for i in range(len(TINY_SPLITS)):
         for j in range(i + 1, len(TINY_SPLITS)):
             assert not sentence_sets[i] & sentence_sets[j]
@@ -391,9 +360,7 @@ def test_same_seed_gives_identical_files(corpus, corpus_again):
 @needs_tools
 def test_other_seed_gives_other_corpus(corpus, corpus_seed1):
     t0 = {w for u in _read_transcripts(corpus).values() for w in u.values()}
-    t1 = {
-        w for u in _read_transcripts(corpus_seed1).values() for w in u.values()
-    }
+    t1 = {w for u in _read_transcripts(corpus_seed1).values() for w in u.values()}
     assert t0 != t1
     audio0 = {p.read_bytes() for p in corpus.glob("*/*/*/*.flac")}
     audio1 = {p.read_bytes() for p in corpus_seed1.glob("*/*/*/*.flac")}
@@ -425,9 +392,7 @@ def test_real_prepare_script_reads_the_corpus(corpus, tmp_path):
             duration = float(row["duration"])
             assert duration == pytest.approx(soundfile.info(str(wav)).duration)
             total += duration
-        assert total / 3600 == pytest.approx(
-            summary[spec.name]["hours"], abs=1e-4
-        )
+        assert total / 3600 == pytest.approx(summary[spec.name]["hours"], abs=1e-4)
 
 
 @needs_tools
@@ -435,9 +400,7 @@ def test_same_options_skip(corpus):
     marker = corpus / synth.MARKER_FILE
     flac = next(corpus.glob("*/*/*/*.flac"))
     stamps = (marker.stat().st_mtime_ns, flac.stat().st_mtime_ns)
-    again = generate_librispeech(
-        corpus.parent, seed=0, splits=TINY_SPLITS, progress=False
-    )
+    again = generate_librispeech(corpus.parent, seed=0, splits=TINY_SPLITS, progress=False)
     assert again == corpus
     assert (marker.stat().st_mtime_ns, flac.stat().st_mtime_ns) == stamps
     # The command line maps its options to the same corpus (so it skips).
@@ -512,15 +475,11 @@ def test_synthesis_failure_leaves_no_corpus(tmp_path, monkeypatch):
 
     monkeypatch.setattr(synth, "synthesize", broken)
     with pytest.raises(RuntimeError, match="espeak-ng failed"):
-        generate_librispeech(
-            tmp_path, splits=[SplitSpec("dev-clean", 1, 2)], progress=False
-        )
+        generate_librispeech(tmp_path, splits=[SplitSpec("dev-clean", 1, 2)], progress=False)
     assert not (tmp_path / "LibriSpeech").exists()
     assert not (tmp_path / ".LibriSpeech.partial").exists()
     # The next run works normally.
     monkeypatch.undo()
-    out = generate_librispeech(
-        tmp_path, splits=[SplitSpec("dev-clean", 1, 2)], progress=False
-    )
+    out = generate_librispeech(tmp_path, splits=[SplitSpec("dev-clean", 1, 2)], progress=False)
     assert len(list(out.glob("dev-clean/*/*/*.flac"))) == 2
     assert not (tmp_path / ".LibriSpeech.partial").exists()

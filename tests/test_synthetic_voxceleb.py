@@ -12,10 +12,10 @@ import time
 import pytest
 import soundfile
 
-from speechbrain_listen.synthetic import voxceleb
-from speechbrain_listen.synthetic.librispeech import ESPEAK_VARIANTS
-from speechbrain_listen.synthetic.text import Sentence
-from speechbrain_listen.synthetic.voxceleb import (
+from listen_offline.synthetic import voxceleb
+from listen_offline.synthetic.librispeech import ESPEAK_VARIANTS
+from listen_offline.synthetic.text import Sentence
+from listen_offline.synthetic.voxceleb import (
     MAX_SPEAKERS,
     META_HEADER,
     NATIONALITIES,
@@ -57,9 +57,7 @@ def _pool(n):
 def _files(corpus):
     """Relative path -> bytes of every file in a corpus folder."""
     return {
-        p.relative_to(corpus).as_posix(): p.read_bytes()
-        for p in sorted(corpus.rglob("*"))
-        if p.is_file()
+        p.relative_to(corpus).as_posix(): p.read_bytes() for p in sorted(corpus.rglob("*")) if p.is_file()
     }
 
 
@@ -115,7 +113,7 @@ def test_plan_sizes_speakers_and_sentences():
     assert all(len(v) == 1 for v in speakers.values())
     splits = [next(iter(speakers[s]))[0] for s in sorted(speakers)]
     assert splits == ["dev"] * 5 + ["test"] * 3
-    pairs = [(v.voice, v.variant) for (_, v), in speakers.values()]
+    pairs = [(v.voice, v.variant) for ((_, v),) in speakers.values()]
     assert len(set(pairs)) == len(pairs)
     videos = {(u.speaker_id, u.video_id) for u in plan}
     assert len(videos) == 8 * 3
@@ -176,9 +174,7 @@ def test_trials_balanced_cross_video_and_unique():
         if label:
             assert a.split("/")[1] != b.split("/")[1]
     # Targets are spread over every test speaker.
-    assert {a.split("/")[0] for label, a, _ in trials if label} == {
-        u.speaker_id for u in test
-    }
+    assert {a.split("/")[0] for label, a, _ in trials if label} == {u.speaker_id for u in test}
     assert trials == plan_trials(test, 100, seed=0)
     assert trials != plan_trials(test, 100, seed=1)
 
@@ -298,14 +294,11 @@ def test_trial_list(corpus):
 
 
 def test_no_sentence_reused(corpus):
-    lines = (corpus / "synthetic_voxceleb_transcripts.txt").read_text(
-        encoding="utf-8"
-    ).splitlines()
+    lines = (corpus / "synthetic_voxceleb_transcripts.txt").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 32
     paths, transcripts = zip(*(line.split(" ", 1) for line in lines))
     assert sorted(paths) == sorted(
-        p.relative_to(corpus / "wav").as_posix()
-        for p in corpus.glob("wav/*/*/*.wav")
+        p.relative_to(corpus / "wav").as_posix() for p in corpus.glob("wav/*/*/*.wav")
     )
     assert len(set(transcripts)) == 32
     assert all(4 <= len(t.split()) <= 10 for t in transcripts)
@@ -352,9 +345,7 @@ def test_refuses_to_overwrite_a_foreign_corpus(tmp_path):
     with pytest.raises(FileExistsError, match="not a synthetic VoxCeleb1"):
         generate_voxceleb(tmp_path, progress=False, **TINY)
     # Left untouched.
-    assert list((tmp_path / "VoxCeleb1").iterdir()) == [
-        tmp_path / "VoxCeleb1" / "wav"
-    ]
+    assert list((tmp_path / "VoxCeleb1").iterdir()) == [tmp_path / "VoxCeleb1" / "wav"]
 
 
 def test_failure_leaves_no_corpus(tmp_path, monkeypatch):

@@ -4,8 +4,8 @@ import collections
 
 import pytest
 
-from speechbrain_listen.data_pipelines import train_loader_options
-from speechbrain_listen.task_sampling import example_weights, task_probabilities, task_sampler
+from speechbrain_listen.data.pipelines import train_loader_options
+from speechbrain_listen.tasks.sampling import example_weights, task_probabilities, task_sampler
 
 SIZES = {"asr": 900, "captioning": 90, "sv": 10}
 
@@ -51,7 +51,10 @@ def test_balanced_sampler_draws_small_tasks_as_often_as_big_ones():
 
 def test_sampler_is_reproducible_per_epoch():
     tasks = ["asr"] * 30 + ["sv"] * 3
-    first, second = task_sampler(tasks, "temperature", 3.0, seed=7), task_sampler(tasks, "temperature", 3.0, seed=7)
+    first, second = (
+        task_sampler(tasks, "temperature", 3.0, seed=7),
+        task_sampler(tasks, "temperature", 3.0, seed=7),
+    )
     first.set_epoch(2)
     second.set_epoch(2)
     assert list(first) == list(second)  # a resumed run draws the same examples

@@ -18,7 +18,7 @@ from speechbrain.dataio.batch import PaddedBatch
 from speechbrain.utils.metric_stats import ErrorRateStats
 
 from speechbrain_listen import task_scoring as ts
-from speechbrain_listen.brain import TranscriptionScoring
+from speechbrain_listen.training.brain import TranscriptionScoring
 
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="needs Java (PTB tokeniser)")
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from speechbrain_listen.token_alignment import TokenAlignmentCTC
+from speechbrain_listen.model.token_alignment import TokenAlignmentCTC
 
 DIM, VOCAB = 16, 12
 
@@ -46,9 +46,7 @@ def test_padding_tokens_do_not_change_the_loss(table):
     tokens = torch.randn(1, 5, DIM)
     padded = torch.cat([tokens, 100 * torch.randn(1, 3, DIM)], dim=1)
     counts = torch.tensor([5])
-    assert torch.allclose(
-        align(tokens, counts, table, [[1, 2]]), align(padded, counts, table, [[1, 2]])
-    )
+    assert torch.allclose(align(tokens, counts, table, [[1, 2]]), align(padded, counts, table, [[1, 2]]))
 
 
 def test_too_few_tokens_are_counted_and_add_nothing(table):

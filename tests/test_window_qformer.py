@@ -1,4 +1,4 @@
-"""Tests for the window-level Q-Former (speechbrain_listen/window_qformer.py)."""
+"""Tests for the window-level Q-Former (speechbrain_listen/model/window_qformer.py)."""
 
 import re
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from transformers import Blip2QFormerModel
 
-from speechbrain_listen.window_qformer import WindowQFormer
+from speechbrain_listen.model.window_qformer import WindowQFormer
 
 IN, OUT = 12, 20
 
@@ -198,11 +198,16 @@ def test_checkpoint_of_another_shape_loads_nothing():
     source = make_qformer(seed=1)
     torch.manual_seed(2)
     target = WindowQFormer(
-        input_size=IN, output_size=OUT + 4, window_frames=5, hidden_size=16,
-        num_layers=2, num_heads=2, intermediate_size=32,
+        input_size=IN,
+        output_size=OUT + 4,
+        window_frames=5,
+        hidden_size=16,
+        num_layers=2,
+        num_heads=2,
+        intermediate_size=32,
     )
     before = {k: v.clone() for k, v in target.trainable_state_dict().items()}
-    with pytest.raises(Exception):
+    with pytest.raises(KeyError):
         target.load_trainable_state_dict(source.trainable_state_dict())
     after = target.trainable_state_dict()
     assert all(torch.equal(after[k], before[k]) for k in before)

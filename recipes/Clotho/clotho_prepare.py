@@ -27,7 +27,7 @@ the round trip. Read manifests with :func:`load_manifest`, not
 ``DynamicItemDataset.from_csv``: SpeechBrain's CSV loader substitutes
 ``$name`` patterns in every value (and fails on a caption with "$5").
 
-Every clip is checked (``speechbrain_listen.data_checks``): missing,
+Every clip is checked (``speechbrain_listen.data.checks``): missing,
 unreadable or empty audio, an empty caption, a file listed twice, a sample
 rate other than the split's usual one, several channels; with
 ``check_audio_content`` also NaN and silent audio. Under
@@ -59,13 +59,13 @@ from pathlib import Path
 import soundfile
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.data_checks import (
+from speechbrain_listen.data.checks import (
     DataReport,
     add_bad_data_arguments,
     audio_problems,
     text_problems,
 )
-from speechbrain_listen.preparation_records import (
+from speechbrain_listen.data.preparation_records import (
     already_done,
     atomic_write,
     clear_record,
@@ -135,7 +135,7 @@ def prepare_clotho(
     ValueError
         A captions CSV without a needed column (the message names file and
         column).
-    speechbrain_listen.data_checks.DataError
+    speechbrain_listen.data.checks.DataError
         With ``on_bad_data="stop"``: the first clip with a problem.
 
     Example
@@ -157,9 +157,7 @@ def prepare_clotho(
     for split in splits:
         captions = data_folder / captions_csv_name(split)
         if not captions.is_file():
-            raise FileNotFoundError(
-                f"Clotho captions file for split '{split}' not found: {captions}"
-            )
+            raise FileNotFoundError(f"Clotho captions file for split '{split}' not found: {captions}")
         if not (data_folder / split).is_dir():
             raise FileNotFoundError(
                 f"Clotho audio folder for split '{split}' not found: {data_folder / split}"
@@ -171,9 +169,7 @@ def prepare_clotho(
         "on_bad_data": on_bad_data,
         "check_audio_content": check_audio_content,
         # A replaced captions file (e.g. a corrected release) is re-read.
-        "captions": {
-            split: file_signature(data_folder / captions_csv_name(split)) for split in splits
-        },
+        "captions": {split: file_signature(data_folder / captions_csv_name(split)) for split in splits},
     }
     if already_done(csv_files, opts_file, opts):
         logger.info("Clotho preparation already done in %s, skipping.", save_folder)
@@ -355,8 +351,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     prepare_clotho(
-        args.data_folder, args.save_folder, args.splits,
-        on_bad_data=args.on_bad_data, check_audio_content=args.check_audio_content,
+        args.data_folder,
+        args.save_folder,
+        args.splits,
+        on_bad_data=args.on_bad_data,
+        check_audio_content=args.check_audio_content,
     )
 
 

@@ -29,10 +29,10 @@ import torch
 from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_listen.audio_loading import load_audio_or_placeholder
-from speechbrain_listen.brain import ListenBrain
-from speechbrain_listen.config_checks import ConfigError, check_hparams, parse_recipe_arguments
-from speechbrain_listen.data_pipelines import add_instruction_items, train_loader_options
+from speechbrain_listen.data.audio_loading import load_audio_or_placeholder
+from speechbrain_listen.data.pipelines import add_instruction_items, train_loader_options
+from speechbrain_listen.training.brain import ListenBrain
+from speechbrain_listen.training.config_checks import ConfigError, check_hparams, parse_recipe_arguments
 
 
 def dataio_prepare(hparams):
@@ -96,14 +96,11 @@ def dataio_prepare(hparams):
         # epochs; decoded captions are scored against all references.
         return references[0]
 
-
     datasets = [train_data] + eval_sets
     sb.dataio.dataset.add_dynamic_item(datasets, audio_pipeline)
     sb.dataio.dataset.add_dynamic_item([train_data], train_target_pipeline)
     sb.dataio.dataset.add_dynamic_item(eval_sets, eval_target_pipeline)
-    add_instruction_items(
-        [train_data], eval_sets, hparams["train_instructions"], hparams["test_instruction"]
-    )
+    add_instruction_items([train_data], eval_sets, hparams["train_instructions"], hparams["test_instruction"])
     sb.dataio.dataset.set_output_keys([train_data], ["id", "sig", "audio_ok", "target", "instruction"])
     sb.dataio.dataset.set_output_keys(
         eval_sets, ["id", "sig", "audio_ok", "target", "instruction", "references"]
@@ -159,9 +156,7 @@ def main(argv):
         valid_loader_kwargs=hparams["valid_dataloader_opts"],
     )
     for split, test_data in test_datasets.items():
-        brain.hparams.test_captions_file = os.path.join(
-            hparams["output_folder"], f"captions_{split}.csv"
-        )
+        brain.hparams.test_captions_file = os.path.join(hparams["output_folder"], f"captions_{split}.csv")
         brain.evaluate(
             test_data,
             test_loader_kwargs=hparams["test_dataloader_opts"],

@@ -13,7 +13,7 @@ Preparation is idempotent: the options of the last successful run are
 recorded next to the manifests, and a repeated call with the same options
 returns without touching the disk.
 
-Every utterance is checked (``speechbrain_listen.data_checks``): missing,
+Every utterance is checked (``speechbrain_listen.data.checks``): missing,
 unreadable or empty audio, an empty or non-ASCII transcript, a duplicate id;
 with ``check_audio_content`` also NaN and silent audio. Under
 ``on_bad_data="skip"`` (default) such utterances are left out, counted in a
@@ -41,13 +41,13 @@ from pathlib import Path
 import soundfile
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.data_checks import (
+from speechbrain_listen.data.checks import (
     DataReport,
     add_bad_data_arguments,
     audio_problems,
     text_problems,
 )
-from speechbrain_listen.preparation_records import (
+from speechbrain_listen.data.preparation_records import (
     already_done,
     atomic_write,
     clear_record,
@@ -55,7 +55,7 @@ from speechbrain_listen.preparation_records import (
 
 # The options record is written through a name of this module, which the
 # tests replace to stand in for a crash just before the record is written.
-from speechbrain_listen.preparation_records import (
+from speechbrain_listen.data.preparation_records import (
     atomic_write_text as _atomic_write_text,
 )
 
@@ -124,7 +124,7 @@ def prepare_librispeech(
     ------
     FileNotFoundError
         If ``data_folder`` or a split folder is missing.
-    speechbrain_listen.data_checks.DataError
+    speechbrain_listen.data.checks.DataError
         With ``on_bad_data="stop"``: the first utterance with a problem.
 
     Example
@@ -166,24 +166,18 @@ def prepare_librispeech(
 
     if already_done(csv_files, opts_file, opts):
         logger.info(
-            "LibriSpeech preparation already done in %s with the same "
-            "options, skipping.",
+            "LibriSpeech preparation already done in %s with the same options, skipping.",
             save_folder,
         )
         return csv_files
 
     # Fail before any slow scanning if a split is missing altogether.
     if not data_folder.is_dir():
-        raise FileNotFoundError(
-            f"LibriSpeech data folder not found: {data_folder}"
-        )
+        raise FileNotFoundError(f"LibriSpeech data folder not found: {data_folder}")
     for split in splits:
         split_folder = data_folder / split
         if not split_folder.is_dir():
-            raise FileNotFoundError(
-                f"LibriSpeech split '{split}' not found: expected folder "
-                f"{split_folder}"
-            )
+            raise FileNotFoundError(f"LibriSpeech split '{split}' not found: expected folder {split_folder}")
 
     # Drop the old record first: if this run dies after rewriting some
     # CSVs, a stale record could otherwise match a later call and make it
@@ -248,7 +242,7 @@ def _scan_split(split_folder, split, report, check_content=False):
         The split folder, e.g. ``<data_folder>/dev-clean``.
     split : str
         The split name, used in error messages.
-    report : speechbrain_listen.data_checks.DataReport
+    report : speechbrain_listen.data.checks.DataReport
         Receives every utterance's problems and decides what is kept.
     check_content : bool
         Decode the audio to look for NaN and silence too.
@@ -278,8 +272,7 @@ def _scan_split(split_folder, split, report, check_content=False):
             wav = trans_file.parent / f"{utt_id}{AUDIO_EXT}"
             problems = audio_problems(str(wav), SAMPLE_RATE, check_content)
             problems += [
-                (name, f"{detail}, in {trans_file}")
-                for name, detail in text_problems(words, ascii_only=True)
+                (name, f"{detail}, in {trans_file}") for name, detail in text_problems(words, ascii_only=True)
             ]
             if not report.keep(utt_id, wav, problems):
                 continue
@@ -366,9 +359,7 @@ def main(argv=None):
     argv : list of str, optional
         Arguments (defaults to ``sys.argv[1:]``).
     """
-    parser = argparse.ArgumentParser(
-        description="Write LibriSpeech CSV manifests (one per split)."
-    )
+    parser = argparse.ArgumentParser(description="Write LibriSpeech CSV manifests (one per split).")
     parser.add_argument("data_folder", help="LibriSpeech root folder")
     parser.add_argument("save_folder", help="where to write the CSVs")
     parser.add_argument(

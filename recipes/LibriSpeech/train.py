@@ -22,10 +22,10 @@ from hyperpyyaml import load_hyperpyyaml
 from speechbrain.dataio.dataio import merge_csvs
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_listen.audio_loading import load_audio_or_placeholder
-from speechbrain_listen.brain import ListenBrain
-from speechbrain_listen.config_checks import ConfigError, check_hparams, parse_recipe_arguments
-from speechbrain_listen.data_pipelines import add_instruction_items, train_loader_options
+from speechbrain_listen.data.audio_loading import load_audio_or_placeholder
+from speechbrain_listen.data.pipelines import add_instruction_items, train_loader_options
+from speechbrain_listen.training.brain import ListenBrain
+from speechbrain_listen.training.config_checks import ConfigError, check_hparams, parse_recipe_arguments
 
 
 def dataio_prepare(hparams):
@@ -51,8 +51,7 @@ def dataio_prepare(hparams):
     train_data = load(hparams["train_csv"], hparams["sorting"] if hparams["sorting"] != "random" else None)
     valid_data = load(os.path.join(save, hparams["dev_splits"][0] + ".csv"), "ascending")
     test_datasets = {
-        split: load(os.path.join(save, split + ".csv"), "ascending")
-        for split in hparams["test_splits"]
+        split: load(os.path.join(save, split + ".csv"), "ascending") for split in hparams["test_splits"]
     }
     eval_sets = [valid_data] + list(test_datasets.values())
 
@@ -71,16 +70,11 @@ def dataio_prepare(hparams):
         # LibriSpeech is upper case; the LLM reads and writes ordinary text.
         return wrd.lower()
 
-
     datasets = [train_data] + eval_sets
     sb.dataio.dataset.add_dynamic_item(datasets, audio_pipeline)
     sb.dataio.dataset.add_dynamic_item(datasets, text_pipeline)
-    add_instruction_items(
-        [train_data], eval_sets, hparams["train_instructions"], hparams["test_instruction"]
-    )
-    sb.dataio.dataset.set_output_keys(
-        datasets, ["id", "sig", "audio_ok", "target", "instruction"]
-    )
+    add_instruction_items([train_data], eval_sets, hparams["train_instructions"], hparams["test_instruction"])
+    sb.dataio.dataset.set_output_keys(datasets, ["id", "sig", "audio_ok", "target", "instruction"])
     return train_data, valid_data, test_datasets
 
 
@@ -141,9 +135,7 @@ def main(argv):
         valid_loader_kwargs=hparams["valid_dataloader_opts"],
     )
     for split, test_data in test_datasets.items():
-        brain.hparams.test_wer_file = os.path.join(
-            hparams["output_folder"], f"wer_{split}.txt"
-        )
+        brain.hparams.test_wer_file = os.path.join(hparams["output_folder"], f"wer_{split}.txt")
         brain.evaluate(
             test_data,
             min_key="WER",

@@ -20,12 +20,12 @@ quotes that a quoting-aware reader would swallow lines with.
 Splits: ``train`` and every other ``train*`` value (``train_covost``, ...)
 -> train, ``dev*`` -> valid, ``test*`` -> test; rows of any other split are
 left out (counted in the log). Manifests
-(:mod:`speechbrain_listen.task_manifest`), task ``en2zh``:
+(:mod:`speechbrain_listen.tasks.manifest`), task ``en2zh``:
 ``en2zh_<role>.csv``, ``target`` = the translation, ID = the clip name
 without extension (``en2zh-common_voice_en_19664034``). ``max_train`` keeps
 the first that many usable train rows, in table order.
 
-Every row is checked (:mod:`speechbrain_listen.data_checks`): a missing,
+Every row is checked (:mod:`speechbrain_listen.data.checks`): a missing,
 unreadable (libsndfile reads MP3 from version 1.1) or empty clip, an empty
 translation, a clip listed twice in a role; with ``check_audio_content``
 also NaN and silent audio. No sample rate is enforced (Common Voice clips
@@ -57,14 +57,20 @@ from pathlib import Path
 import soundfile
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.data_checks import (
+from speechbrain_listen.data.checks import (
     DataReport,
     add_bad_data_arguments,
     audio_problems,
     text_problems,
 )
-from speechbrain_listen.preparation_records import already_done, clear_record, file_signature, report_problems, write_record
-from speechbrain_listen.task_manifest import manifest_paths, manifest_row, write_manifest
+from speechbrain_listen.data.preparation_records import (
+    already_done,
+    clear_record,
+    file_signature,
+    report_problems,
+    write_record,
+)
+from speechbrain_listen.tasks.manifest import manifest_paths, manifest_row, write_manifest
 
 logger = get_logger(__name__)
 
@@ -133,7 +139,7 @@ def prepare_covost(
         ``validated.tsv`` when the table has no ``sentence`` (named).
     ValueError
         An unsupported language pair; a table without a needed column.
-    speechbrain_listen.data_checks.DataError
+    speechbrain_listen.data.checks.DataError
         With ``on_bad_data="stop"``: the first row with a problem.
 
     Example
@@ -156,7 +162,9 @@ def prepare_covost(
     clips_folder = data_folder / "clips"
     if not clips_folder.is_dir():
         raise FileNotFoundError(f"Common Voice clips folder not found: expected {clips_folder}")
-    covost_tsv = Path(os.path.abspath(covost_tsv)) if covost_tsv else data_folder / covost_tsv_name(source, target)
+    covost_tsv = (
+        Path(os.path.abspath(covost_tsv)) if covost_tsv else data_folder / covost_tsv_name(source, target)
+    )
     if not covost_tsv.is_file():
         raise FileNotFoundError(f"CoVoST 2 table not found: expected {covost_tsv}")
     validated_tsv = None
@@ -199,12 +207,14 @@ def prepare_covost(
     if other_splits:
         logger.info(
             "%s: rows of other splits left out: %s",
-            covost_tsv, ", ".join(f"{split or '(empty)'}: {n}" for split, n in sorted(other_splits.items())),
+            covost_tsv,
+            ", ".join(f"{split or '(empty)'}: {n}" for split, n in sorted(other_splits.items())),
         )
     if no_sentence:
         logger.warning(
             "%d rows have no English sentence (not in %s?): Common Voice release and CoVoST table may differ",
-            no_sentence, validated_tsv or covost_tsv,
+            no_sentence,
+            validated_tsv or covost_tsv,
         )
 
     for role, listed in by_role.items():
@@ -224,7 +234,12 @@ def prepare_covost(
         report_problems(report, save_folder / f"{task}_{role}_problems.csv", examples, logger)
         hours = sum(float(kept["duration"]) for kept in rows) / 3600
         logger.info(
-            "%s %s: %d clips, %.2f hours -> %s%s", task, role, len(rows), hours, manifests[role],
+            "%s %s: %d clips, %.2f hours -> %s%s",
+            task,
+            role,
+            len(rows),
+            hours,
+            manifests[role],
             f" (first {limit} usable of {len(listed)})" if limit is not None and limit < len(listed) else "",
         )
     write_record(opts_file, opts)
@@ -358,7 +373,15 @@ def read_covost_table(covost_tsv, validated_tsv=None):
     for line, row in iter_tsv(covost_tsv):
         sentence = row.get("sentence", "") if sentences is None else sentences.get(row["path"], "")
         table.append(
-            (line, {"path": row["path"], "sentence": sentence, "translation": row["translation"], "split": row["split"]})
+            (
+                line,
+                {
+                    "path": row["path"],
+                    "sentence": sentence,
+                    "translation": row["translation"],
+                    "split": row["split"],
+                },
+            )
         )
     return table
 
@@ -400,8 +423,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     prepare_covost(
-        args.data_folder, args.save_folder, covost_tsv=args.covost_tsv, max_train=args.max_train,
-        on_bad_data=args.on_bad_data, check_audio_content=args.check_audio_content,
+        args.data_folder,
+        args.save_folder,
+        covost_tsv=args.covost_tsv,
+        max_train=args.max_train,
+        on_bad_data=args.on_bad_data,
+        check_audio_content=args.check_audio_content,
     )
 
 

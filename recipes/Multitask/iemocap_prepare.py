@@ -17,14 +17,14 @@ LiSTEN paper reports): ``neu`` -> neutral, ``hap`` and ``exc`` -> happy,
 any other label (frustration, surprise, ``xxx`` = no agreement, ...) are
 left out; they are counted in the log, not reported as problems.
 
-Manifests (:mod:`speechbrain_listen.task_manifest`), task ``emotion``, split
+Manifests (:mod:`speechbrain_listen.tasks.manifest`), task ``emotion``, split
 by session (speaker-independent: each session is one pair of actors):
 ``valid_session`` -> ``emotion_valid.csv``, ``test_session`` ->
 ``emotion_test.csv``, the other three sessions -> ``emotion_train.csv``.
 ``target`` is the emotion word, the ID the utterance name
 (``emotion-Ses01F_impro01_F000``).
 
-Every utterance is checked (:mod:`speechbrain_listen.data_checks`): missing,
+Every utterance is checked (:mod:`speechbrain_listen.data.checks`): missing,
 unreadable or empty audio, a repeated utterance, a rate other than 16 kHz
 (kept); with ``check_audio_content`` also NaN and silent audio. Under
 ``on_bad_data="skip"`` (default) bad utterances are left out, counted in a
@@ -54,9 +54,15 @@ from pathlib import Path
 import soundfile
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.data_checks import DataReport, add_bad_data_arguments, audio_problems
-from speechbrain_listen.preparation_records import already_done, clear_record, file_signature, report_problems, write_record
-from speechbrain_listen.task_manifest import manifest_paths, manifest_row, write_manifest
+from speechbrain_listen.data.checks import DataReport, add_bad_data_arguments, audio_problems
+from speechbrain_listen.data.preparation_records import (
+    already_done,
+    clear_record,
+    file_signature,
+    report_problems,
+    write_record,
+)
+from speechbrain_listen.tasks.manifest import manifest_paths, manifest_row, write_manifest
 
 logger = get_logger(__name__)
 
@@ -116,7 +122,7 @@ def prepare_iemocap(
         folder (named).
     ValueError
         Sessions out of range or equal.
-    speechbrain_listen.data_checks.DataError
+    speechbrain_listen.data.checks.DataError
         With ``on_bad_data="stop"``: the first utterance with a problem.
 
     Example
@@ -201,9 +207,12 @@ def prepare_iemocap(
         classes = collections.Counter(row["target"] for row in rows)
         logger.info(
             "%s %s: %d utterances (%s) -> %s; other emotions left out: %s",
-            TASK, role, len(rows),
+            TASK,
+            role,
+            len(rows),
             ", ".join(f"{word} {classes[word]}" for word in EMOTION_CLASSES),
-            manifests[role], other or "none",
+            manifests[role],
+            other or "none",
         )
     write_record(opts_file, opts)
     return manifests
@@ -272,9 +281,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     prepare_iemocap(
-        args.data_folder, args.save_folder,
-        valid_session=args.valid_session, test_session=args.test_session,
-        on_bad_data=args.on_bad_data, check_audio_content=args.check_audio_content,
+        args.data_folder,
+        args.save_folder,
+        valid_session=args.valid_session,
+        test_session=args.test_session,
+        on_bad_data=args.on_bad_data,
+        check_audio_content=args.check_audio_content,
     )
 
 

@@ -25,7 +25,7 @@ an absolute path as given (when it exists), a relative one below
 ``librispeech_folder``; so any copy of LibriSpeech with the standard layout
 works, whatever path the JSON recorded.
 
-Manifests (:mod:`speechbrain_listen.task_manifest`), task ``sqa``:
+Manifests (:mod:`speechbrain_listen.tasks.manifest`), task ``sqa``:
 
 * ``sqa_train.csv`` / ``sqa_valid.csv``: the train JSON; a seeded
   ``valid_fraction`` of its *utterances* (all questions of an utterance go
@@ -38,7 +38,7 @@ the question's index among that utterance's questions
 question (which is the instruction of the task). Durations are read from the
 audio files; the JSON ``duration`` is not trusted.
 
-Every example is checked (:mod:`speechbrain_listen.data_checks`): audio that
+Every example is checked (:mod:`speechbrain_listen.data.checks`): audio that
 cannot be found, read or is empty, an empty question or answer, a repeated
 id; with ``check_audio_content`` also NaN and silent audio. Under
 ``on_bad_data="skip"`` (default) such examples are left out, counted in a
@@ -69,13 +69,13 @@ from pathlib import Path
 import soundfile
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.data_checks import (
+from speechbrain_listen.data.checks import (
     DataReport,
     add_bad_data_arguments,
     audio_problems,
     text_problems,
 )
-from speechbrain_listen.preparation_records import (
+from speechbrain_listen.data.preparation_records import (
     already_done,
     clear_record,
     file_signature,
@@ -83,7 +83,7 @@ from speechbrain_listen.preparation_records import (
     report_problems,
     write_record,
 )
-from speechbrain_listen.task_manifest import manifest_paths, manifest_row, write_manifest
+from speechbrain_listen.tasks.manifest import manifest_paths, manifest_row, write_manifest
 
 logger = get_logger(__name__)
 
@@ -144,7 +144,7 @@ def prepare_librisqa(
         A missing data folder, LibriSpeech folder or JSON file (named).
     ValueError
         A JSON file that is not a list of objects; a bad ``valid_fraction``.
-    speechbrain_listen.data_checks.DataError
+    speechbrain_listen.data.checks.DataError
         With ``on_bad_data="stop"``: the first example with a problem.
 
     Example
@@ -163,9 +163,7 @@ def prepare_librisqa(
     if not data_folder.is_dir():
         raise FileNotFoundError(f"LibriSQA data folder not found: {data_folder}")
     if not librispeech_folder.is_dir():
-        raise FileNotFoundError(
-            f"LibriSpeech folder (the audio of LibriSQA) not found: {librispeech_folder}"
-        )
+        raise FileNotFoundError(f"LibriSpeech folder (the audio of LibriSQA) not found: {librispeech_folder}")
     json_files = {part: find_json(data_folder, part) for part in JSON_FILES}
     manifests = manifest_paths(save_folder, TASK)
     opts = {
@@ -425,7 +423,9 @@ def _check_example(example_id, entry, json_file, librispeech_folder, splits, rep
     speech_path = entry.get("speech_path")
     wav = resolve_audio(str(speech_path) if speech_path else "", librispeech_folder, splits)
     if wav is None:
-        problems = [("missing", f"speech_path {speech_path!r} not found under {librispeech_folder}, in {json_file}")]
+        problems = [
+            ("missing", f"speech_path {speech_path!r} not found under {librispeech_folder}, in {json_file}")
+        ]
         shown = speech_path or f"(no speech_path) in {json_file}"
     else:
         problems = audio_problems(str(wav), SAMPLE_RATE, check_content)
@@ -457,9 +457,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     prepare_librisqa(
-        args.data_folder, args.librispeech_folder, args.save_folder,
-        valid_fraction=args.valid_fraction, seed=args.seed,
-        on_bad_data=args.on_bad_data, check_audio_content=args.check_audio_content,
+        args.data_folder,
+        args.librispeech_folder,
+        args.save_folder,
+        valid_fraction=args.valid_fraction,
+        seed=args.seed,
+        on_bad_data=args.on_bad_data,
+        check_audio_content=args.check_audio_content,
     )
 
 

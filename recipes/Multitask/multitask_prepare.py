@@ -1,7 +1,7 @@
 """Data preparation of the multitask recipe: one manifest per task and role.
 
 ASR (LibriSpeech) and audio captioning (Clotho) are always prepared; the
-other tasks when their data folder is given (DESIGN.md section 2):
+other tasks when their data folder is given (docs/design.md section 2):
 
 ==========  ===================  =========================================
 task        corpus (its layout)  preparer
@@ -15,7 +15,7 @@ en2zh       CoVoST 2 En->Zh      ``covost_prepare.py``
 ==========  ===================  =========================================
 
 Every task ends up in the common format of
-``speechbrain_listen.task_manifest``: ``<save_folder>/<task>_<role>.csv``
+``speechbrain_listen.tasks.manifest``: ``<save_folder>/<task>_<role>.csv``
 for ``train``, ``valid`` and ``test``. LibriSpeech and Clotho keep their own
 recipes' preparation (and its bad-data checks and idempotence, in
 ``<save_folder>/librispeech/`` and ``<save_folder>/clotho/``); their manifests
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.task_manifest import (
+from speechbrain_listen.tasks.manifest import (
     manifest_path,
     manifest_row,
     read_manifest,
@@ -85,7 +85,7 @@ def prepare_multitask(
     skip_prep : bool
         Do nothing (the manifests exist).
     on_bad_data, check_audio_content
-        As in every preparer of this project (``speechbrain_listen.data_checks``).
+        As in every preparer of this project (``speechbrain_listen.data.checks``).
 
     Returns
     -------
@@ -103,9 +103,7 @@ def prepare_multitask(
     if librisqa_folder:
         from librisqa_prepare import prepare_librisqa
 
-        manifests["sqa"] = prepare_librisqa(
-            librisqa_folder, librispeech_folder, save_folder, **checks
-        )
+        manifests["sqa"] = prepare_librisqa(librisqa_folder, librispeech_folder, save_folder, **checks)
     if iemocap_folder:
         from iemocap_prepare import prepare_iemocap
 

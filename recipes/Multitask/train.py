@@ -4,16 +4,16 @@
 The model of the single-task recipes (frozen Whisper (+ BEATs) encoders, a
 window-level Q-Former, a frozen LLM adapted by a dynamic prompt pool, or by
 one of the paper's baselines: ``adaptation`` in hparams,
-``speechbrain_listen.adaptation``) trained in one stage on the mix of ASR,
+``speechbrain_listen.prompts.adaptation``) trained in one stage on the mix of ASR,
 audio captioning and, when their data folders are given, spoken question
 answering, emotion recognition, speaker verification and En->Zh speech
 translation. Each example carries its ``task``: its instruction (a random
 paraphrase in training, the task's fixed instruction at test, the question
 itself for SQA), its target and its metric follow from it. Validation and
-test score every task separately (``speechbrain_listen.task_scoring``); the
+test score every task separately (``speechbrain_listen.scoring.tasks``); the
 test writes per-task files into ``<output_folder>/test/`` and every
 example's prompt choices into ``test_prompt_choices.json`` for
-``speechbrain_listen.selection_analysis``.
+``speechbrain_listen.analysis.selection_analysis``.
 
 To run::
 
@@ -33,12 +33,12 @@ import torch
 from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_listen.audio_loading import join_pair, load_audio_or_placeholder
-from speechbrain_listen.brain import ListenBrain
-from speechbrain_listen.config_checks import ConfigError, check_hparams, parse_recipe_arguments
-from speechbrain_listen.data_pipelines import add_task_instruction_items, train_loader_options
-from speechbrain_listen.task_manifest import manifest_path, read_manifest
-from speechbrain_listen.task_sampling import task_sampler
+from speechbrain_listen.data.audio_loading import join_pair, load_audio_or_placeholder
+from speechbrain_listen.data.pipelines import add_task_instruction_items, train_loader_options
+from speechbrain_listen.tasks.manifest import manifest_path, read_manifest
+from speechbrain_listen.tasks.sampling import task_sampler
+from speechbrain_listen.training.brain import ListenBrain
+from speechbrain_listen.training.config_checks import ConfigError, check_hparams, parse_recipe_arguments
 
 
 def load_role(hparams, tasks, role):
@@ -46,8 +46,11 @@ def load_role(hparams, tasks, role):
     data = {}
     for task in tasks:
         examples = read_manifest(manifest_path(hparams["save_folder"], task, role))
-        limit = {"train": None, "valid": hparams["valid_examples_per_task"],
-                 "test": hparams["test_examples_per_task"]}[role]
+        limit = {
+            "train": None,
+            "valid": hparams["valid_examples_per_task"],
+            "test": hparams["test_examples_per_task"],
+        }[role]
         if limit is not None and len(examples) > limit:
             # A fixed, spread-out subset: validation stays affordable for
             # big test sets, and is the same in every epoch and every run.

@@ -9,13 +9,13 @@ and test speakers unpacked into one ``wav/`` folder)::
 ``veri_test2.txt`` is the cleaned VoxCeleb1-O trial list, one trial a line,
 ``<label> <clip> <clip>`` with label 1 for the same speaker and 0 for two
 speakers, paths relative to ``wav/`` (read by
-:mod:`speechbrain_listen.speaker_trials`)::
+:mod:`speechbrain_listen.data.speaker_trials`)::
 
     1 id10270/x6uYqmx31kE/00001.wav id10270/8jEAjG6SegY/00008.wav
 
 The LLM hears both clips of a pair, the second after ``PAIR_GAP_SECONDS`` of
 silence, and answers "yes" (same person) or "no". Manifests
-(:mod:`speechbrain_listen.task_manifest`), task ``sv``, one row per pair
+(:mod:`speechbrain_listen.tasks.manifest`), task ``sv``, one row per pair
 (``wav`` = first clip, ``wav2`` = second, ``duration`` = both clips plus the
 gap, ``target`` = ``yes``/``no``):
 
@@ -34,7 +34,7 @@ A pair's ID is made of its two clips (``sv-id10270/x6uYqmx31kE/00001+
 id10270/8jEAjG6SegY/00008``): one ID is always one audio, and IDs never
 clash across roles.
 
-Every clip used is checked once (:mod:`speechbrain_listen.data_checks`):
+Every clip used is checked once (:mod:`speechbrain_listen.data.checks`):
 missing, unreadable or empty audio, a rate other than 16 kHz (kept); with
 ``check_audio_content`` also NaN and silent audio. A pair with a bad clip is
 left out (a generated pair is replaced by another draw); the clip is
@@ -66,10 +66,16 @@ from pathlib import Path
 import soundfile
 from speechbrain.utils.logger import get_logger
 
-from speechbrain_listen.data_checks import DataReport, add_bad_data_arguments, audio_problems
-from speechbrain_listen.preparation_records import already_done, clear_record, file_signature, report_problems, write_record
-from speechbrain_listen.speaker_trials import clip_id, find_trial_list, pair_id, read_trials
-from speechbrain_listen.task_manifest import (
+from speechbrain_listen.data.checks import DataReport, add_bad_data_arguments, audio_problems
+from speechbrain_listen.data.preparation_records import (
+    already_done,
+    clear_record,
+    file_signature,
+    report_problems,
+    write_record,
+)
+from speechbrain_listen.data.speaker_trials import clip_id, find_trial_list, pair_id, read_trials
+from speechbrain_listen.tasks.manifest import (
     PAIR_GAP_SECONDS,
     manifest_paths,
     manifest_row,
@@ -143,7 +149,7 @@ def prepare_voxceleb_pairs(
     ValueError
         A malformed trial list; too few training speakers for the pairs
         asked for.
-    speechbrain_listen.data_checks.DataError
+    speechbrain_listen.data.checks.DataError
         With ``on_bad_data="stop"``: the first bad clip.
 
     Example
@@ -219,12 +225,20 @@ def prepare_voxceleb_pairs(
             rows.sort(key=lambda row: row["ID"])
             speakers = len(pools[role])
         write_manifest(manifests[role], rows)
-        report_problems(report, save_folder / f"{TASK}_{role}_problems.csv", checker.checked, logger, unit="clips")
+        report_problems(
+            report, save_folder / f"{TASK}_{role}_problems.csv", checker.checked, logger, unit="clips"
+        )
         answers = collections.Counter(row["target"] for row in rows)
         left_out = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
         logger.info(
             "%s %s: %d pairs (%d yes, %d no) of %d speakers -> %s%s",
-            TASK, role, len(rows), answers["yes"], answers["no"], speakers, manifests[role],
+            TASK,
+            role,
+            len(rows),
+            answers["yes"],
+            answers["no"],
+            speakers,
+            manifests[role],
             f"; left out: {left_out}" if left_out else "",
         )
     write_record(opts_file, opts)
@@ -254,7 +268,8 @@ def scan_clips(wav_folder, speakers):
         speaker_folder = wav_folder / speaker
         for video in sorted(entry.name for entry in os.scandir(speaker_folder) if entry.is_dir()):
             clips = sorted(
-                entry.name for entry in os.scandir(speaker_folder / video)
+                entry.name
+                for entry in os.scandir(speaker_folder / video)
                 if entry.name.endswith(".wav") and not entry.name.startswith(".")
             )
             if clips:
@@ -309,7 +324,11 @@ def _pair_row(first, second, target, checker, max_pair_seconds, counts):
         counts[f"pairs over {max_pair_seconds} s"] += 1
         return None
     return manifest_row(
-        TASK, pair_id(first, second), seconds, str(checker.wav_folder / first), target,
+        TASK,
+        pair_id(first, second),
+        seconds,
+        str(checker.wav_folder / first),
+        target,
         wav2=str(checker.wav_folder / second),
     )
 
@@ -318,7 +337,7 @@ def _test_rows(trials, checker, max_test_pairs, seed, max_pair_seconds, counts):
     """Rows of the trial list (or of its balanced subset), in list order."""
     seen = set()
     unique = []
-    for index, (label, first, second) in enumerate(trials):
+    for index, (_label, first, second) in enumerate(trials):
         if (first, second) in seen:
             counts["repeated trials"] += 1
             continue
@@ -379,7 +398,9 @@ def _draw_rows(pool, count, rng, checker, max_pair_seconds, counts):
     if count == 0:
         return []
     speakers = sorted(pool)
-    clips = {speaker: [c for video in sorted(pool[speaker]) for c in pool[speaker][video]] for speaker in speakers}
+    clips = {
+        speaker: [c for video in sorted(pool[speaker]) for c in pool[speaker][video]] for speaker in speakers
+    }
     repeatable = [speaker for speaker in speakers if len(clips[speaker]) >= 2]
     if len(speakers) < 2 or not repeatable:
         raise ValueError(
@@ -418,7 +439,9 @@ def _draw_rows(pool, count, rng, checker, max_pair_seconds, counts):
                 rows.append(row)
                 taken += 1
         if taken < wanted:
-            logger.warning("sv: only %d distinct '%s' pairs could be drawn (%d asked for)", taken, target, wanted)
+            logger.warning(
+                "sv: only %d distinct '%s' pairs could be drawn (%d asked for)", taken, target, wanted
+            )
     return rows
 
 
@@ -443,10 +466,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     prepare_voxceleb_pairs(
-        args.data_folder, args.save_folder,
-        train_pairs=args.train_pairs, valid_pairs=args.valid_pairs,
-        valid_speakers_fraction=args.valid_speakers_fraction, max_test_pairs=args.max_test_pairs,
-        seed=args.seed, on_bad_data=args.on_bad_data, check_audio_content=args.check_audio_content,
+        args.data_folder,
+        args.save_folder,
+        train_pairs=args.train_pairs,
+        valid_pairs=args.valid_pairs,
+        valid_speakers_fraction=args.valid_speakers_fraction,
+        max_test_pairs=args.max_test_pairs,
+        seed=args.seed,
+        on_bad_data=args.on_bad_data,
+        check_audio_content=args.check_audio_content,
         max_pair_seconds=args.max_pair_seconds,
     )
 

@@ -1,1 +1,0 @@
-"""Helpers for building small synthetic test data."""
