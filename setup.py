@@ -28,8 +28,14 @@ setup(
         "sentencepiece",
         "sacrebleu>=2.4",
         "pycocoevalcap>=1.2",
-        "matplotlib>=3.8",
     ],
-    extras_require={"test": ["pytest>=8"]},
+    extras_require={
+        # Figures: selection-analysis heat-maps, learning curves.
+        "plots": ["matplotlib>=3.8"],
+        # The offline world (listen_offline): GGUF weights -> HF folders.
+        "offline": ["gguf>=0.10"],
+        "test": ["pytest>=8", "matplotlib>=3.8", "gguf>=0.10"],
+        "dev": ["ruff==0.17.5", "yamllint>=1.35"],
+    },
     entry_points={"console_scripts": ["listen = speechbrain_listen.inference.cli:main"]},
 )

@@ -20,7 +20,7 @@ Usage::
 
     python tools/run_grid.py recipes/Multitask/hparams/listen_small.yaml --grid_folder=results/multitask_small/grid \\
         [--runs dps_similarity lora] [--sweep dps_similarity dps_similarity_stochastic] \\
-        [--keep_results docs/results/multitask_small] \\
+        [--keep_results results/multitask_small/kept] \\
         [any train.py override, e.g. --optimizer_step_limit=600]
 
 Authors
