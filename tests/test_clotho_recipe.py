@@ -143,6 +143,38 @@ def test_small_yaml_one_debug_step(model_overrides, tmp_path):
     assert params["pool keys"] == params["pool values"] > 0
 
 
+@pytest.mark.parametrize("adaptation", ["soft_prompt", "lora"])
+def test_baselines_by_the_adaptation_switch(adaptation, model_overrides, tmp_path):
+    """The same hparams file trains the paper's baselines: only the
+    ``adaptation`` override changes what trains (tiny LLM width 32)."""
+    overrides = [o for o in model_overrides if not o.startswith("--beats_checkpoint")]
+    output = tmp_path / "out"
+    run_recipe(
+        "listen_small.yaml",
+        overrides
+        + DEBUG
+        + [
+            f"--adaptation={adaptation}",
+            "--feature_cache_dir=null",
+            "--max_new_tokens=4",
+            "--whisper_seconds=3",
+        ],
+        output,
+        tmp_path,
+    )
+    summary = json.loads((output / "captions_evaluation_summary.json").read_text())
+    assert summary["clips"] == SIZES["evaluation"]
+    params = json.loads((output / "trainable_parameters.json").read_text())
+    assert params["pool keys"] == params["pool values"] == 0
+    usage = output / "captions_evaluation_prompt_usage.json"
+    if adaptation == "soft_prompt":
+        assert params["soft prompt"] == 16 * 32 and params["LoRA"] == 0  # L = N = 16
+        assert len(json.loads(usage.read_text())["counts"]) == 16
+    else:
+        assert params["LoRA"] > 0 and params["soft prompt"] == 0
+        assert not usage.exists()  # no prompts to count
+
+
 def test_pipelines_draw_targets_and_keep_references(tiny_clotho, tmp_path):
     """Training draws among the five captions; evaluation keeps all five."""
     import importlib.util

@@ -33,10 +33,11 @@ SMALL = [
     "--max_new_tokens=8",
     "--num_workers=0",
 ]
-PROMPT_SIZES = {
-    "listen.yaml": ["--pool_size=20", "--num_prompts=8"],
-    "listen_soft_prompt.yaml": ["--prompt_length=8"],
-    "listen_lora.yaml": [],
+# hparams/listen.yaml with each adaptation (the paper's method and its baselines).
+ADAPTATION_OVERRIDES = {
+    "prompt_pool": ["--pool_size=20", "--num_prompts=8"],
+    "soft_prompt": ["--adaptation=soft_prompt", "--prompt_length=8"],
+    "lora": ["--adaptation=lora"],
 }
 
 
@@ -98,18 +99,18 @@ def test_paper_yaml_one_debug_step(model_overrides, tmp_path):
         "--debug_batches=1",
         "--debug_epochs=1",
     ]
-    out = run(command, cwd=tmp_path)  # relative output folder: results/listen/42
+    out = run(command, cwd=tmp_path)  # relative output folder: results/listen/prompt_pool/42
     assert "pool keys" in out and "12,800" in out  # 400 keys x tiny width 32
-    output = tmp_path / "results" / "listen" / "42"
+    output = tmp_path / "results" / "listen" / "prompt_pool" / "42"
     assert (output / "wer_test-clean.txt").exists()
     assert (output / "wer_test-other.txt").exists()
 
 
-@pytest.mark.parametrize("hparams", ["listen.yaml", "listen_soft_prompt.yaml", "listen_lora.yaml"])
-def test_trains_two_epochs_and_tests(hparams, model_overrides, tiny_librispeech, tmp_path):
+@pytest.mark.parametrize("adaptation", list(ADAPTATION_OVERRIDES))
+def test_trains_two_epochs_and_tests(adaptation, model_overrides, tiny_librispeech, tmp_path):
     output = tmp_path / "out"
     run(
-        train_command(hparams, model_overrides + SMALL + PROMPT_SIZES[hparams], output)
+        train_command("listen.yaml", model_overrides + SMALL + ADAPTATION_OVERRIDES[adaptation], output)
         + ["--number_of_epochs=2"],
         cwd=tmp_path,
     )
@@ -130,17 +131,33 @@ def test_trains_two_epochs_and_tests(hparams, model_overrides, tiny_librispeech,
         ["beats_norm.bias", "beats_norm.weight", "whisper_norm.bias", "whisper_norm.weight"]
     )
     llm_keys = keys["llm.ckpt"]
-    if hparams == "listen_lora.yaml":
+    if adaptation == "lora":
         assert llm_keys and all("lora_" in k for k in llm_keys)
         assert "prompt_provider.ckpt" not in keys
     else:
         assert llm_keys == []
         assert keys["prompt_provider.ckpt"]
 
+    # The switch alone picks what trains (tiny LLM width 32).
+    params = json.loads((output / "trainable_parameters.json").read_text())
+    trained = {part for part in ("pool keys", "pool values", "soft prompt", "LoRA") if params[part]}
+    assert (
+        trained
+        == {
+            "prompt_pool": {"pool keys", "pool values"},
+            "soft_prompt": {"soft prompt"},
+            "lora": {"LoRA"},
+        }[adaptation]
+    )
+    if adaptation == "prompt_pool":
+        assert params["pool keys"] == params["pool values"] == 20 * 32  # M = 20
+    if adaptation == "soft_prompt":
+        assert params["soft prompt"] == 8 * 32  # L = 8
+
 
 def test_killed_run_resumes_and_finishes(model_overrides, tmp_path):
     output = tmp_path / "out"
-    small = SMALL + PROMPT_SIZES["listen.yaml"]
+    small = SMALL + ADAPTATION_OVERRIDES["prompt_pool"]
     cmd = train_command("listen.yaml", model_overrides + small, output) + ["--number_of_epochs=3"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300

@@ -8,7 +8,7 @@ stripped, SpeechBrain's ``ErrorRateStats``).
 
 To run::
 
-    python tools/whisper_baseline.py MODEL_FOLDER_OR_HUB_ID results/listen_small/42/save/test-clean.csv \\
+    python tools/whisper_baseline.py MODEL_FOLDER_OR_HUB_ID results/listen_small/prompt_pool/42/save/test-clean.csv \\
         --output results/whisper_baseline
 
 Authors

@@ -6,8 +6,8 @@ other tasks when their data folder is given (docs/design.md section 2):
 ==========  ===================  =========================================
 task        corpus (its layout)  preparer
 ==========  ===================  =========================================
-asr         LibriSpeech          ``../LibriSpeech/librispeech_prepare.py``
-captioning  Clotho v2.1          ``../Clotho/clotho_prepare.py``
+asr         LibriSpeech          ``librispeech_prepare.py`` (symlink)
+captioning  Clotho v2.1          ``clotho_prepare.py`` (symlink)
 sqa         LibriSQA part I      ``librisqa_prepare.py`` (+ LibriSpeech)
 emotion     IEMOCAP, 4 classes   ``iemocap_prepare.py``
 sv          VoxCeleb1 pairs      ``voxceleb_prepare.py``
@@ -20,7 +20,11 @@ for ``train``, ``valid`` and ``test``. LibriSpeech and Clotho keep their own
 recipes' preparation (and its bad-data checks and idempotence, in
 ``<save_folder>/librispeech/`` and ``<save_folder>/clotho/``); their manifests
 are converted here: the ASR target is the lower-cased transcript, the
-captioning target a caption with all five as references.
+captioning target a caption with all five as references. As in SpeechBrain's
+recipes, the two preparers are symlinks in this folder
+(``librispeech_prepare.py -> ../LibriSpeech/librispeech_prepare.py``,
+``clotho_prepare.py -> ../Clotho/clotho_prepare.py``), imported as sibling
+modules.
 
 Authors
  * speechbrain-listen contributors 2026
@@ -28,8 +32,6 @@ Authors
 
 import csv
 import os
-import sys
-from pathlib import Path
 
 from speechbrain.utils.logger import get_logger
 
@@ -41,11 +43,6 @@ from speechbrain_listen.tasks.manifest import (
 )
 
 logger = get_logger(__name__)
-
-RECIPES = Path(__file__).resolve().parents[1]
-for _recipe in ("LibriSpeech", "Clotho"):  # their preparers, reused unchanged
-    if str(RECIPES / _recipe) not in sys.path:
-        sys.path.append(str(RECIPES / _recipe))
 
 CLOTHO_ROLES = {"train": "development", "valid": "validation", "test": "evaluation"}
 

@@ -10,10 +10,24 @@ other part of the model (docs/design.md section 1):
   (``soft_prompt.SoftPrompt``), fixed length or random-length prefix;
 * ``lora``: LoRA adapters inside the LLM, no prompts.
 
-A recipe's hparams choose with the key ``adaptation``; the two builders
-below turn it into the pieces the rest of the hparams needs (a prompt
-provider or None, a ``peft.LoraConfig`` or None), so one hparams file covers
-the whole grid and :data:`GRID` names the paper's nine runs as overrides.
+Every recipe's hparams (LibriSpeech, Clotho, Multitask; paper scale and
+small) choose with the key ``adaptation``, e.g. ``python train.py
+hparams/listen.yaml --adaptation=lora``; the two builders below turn it into
+the pieces the rest of the hparams needs (a prompt provider or None, a
+``peft.LoraConfig`` or None), so one hparams file covers the whole grid, the
+recipes' ``train.py`` have no per-method code, and :data:`GRID` names the
+paper's nine runs as overrides. What else differs between the methods
+follows from the switch alone:
+
+* the selection loss: only the pool has one; a soft prompt and LoRA (no
+  provider, ``speechbrain_listen.model.audio_prompting.prompt_audio``) give
+  a constant zero, so ``selection_loss_weight`` (lambda) needs no
+  per-method value: it has no effect on them;
+* the soft prompt's length ``prompt_length`` defaults to ``num_prompts``
+  (the paper's L = N = 160);
+* the LoRA adapters: rank 8, alpha 32, dropout 0.1 on ``q_proj`` and
+  ``v_proj`` (:func:`lora_config`'s defaults, the hparams' ``lora_*`` keys);
+* the output folder: the hparams put ``<adaptation>`` in its path.
 
 Authors
  * speechbrain-listen contributors 2026

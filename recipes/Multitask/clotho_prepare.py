@@ -1,0 +1,1 @@
+../Clotho/clotho_prepare.py

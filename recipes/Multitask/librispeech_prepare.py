@@ -1,0 +1,1 @@
+../LibriSpeech/librispeech_prepare.py
