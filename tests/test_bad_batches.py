@@ -154,3 +154,35 @@ def test_a_file_gone_bad_after_preparation_costs_one_batch(tiny_whisper_dir, tin
     assert "skipped unreadable audio: 1" in log
     assert "train loss: nan" not in log
     assert (output / "wer_test-clean.txt").exists()
+
+
+def test_skip_counts_reset_per_epoch_and_survive_a_checkpoint():
+    from types import SimpleNamespace
+
+    from speechbrain_listen.training.bad_batches import BadBatches
+
+    bad = BadBatches()
+    batch = SimpleNamespace(id=["u1"])
+    bad.skip("unreadable audio", batch)
+    bad.nonfinite_gradients()
+    restored = BadBatches()
+    restored.load_state(bad.state())
+    assert restored.counts == {"unreadable audio": 1, "non-finite gradients": 1}
+    assert restored.epoch_stats() == {"skipped non-finite gradients": 1, "skipped unreadable audio": 1}
+    assert restored.epoch_stats() == {} and not restored.counts
+
+
+def test_a_finite_loss_resets_the_patience():
+    from types import SimpleNamespace
+
+    from speechbrain_listen.training.bad_batches import BadBatches
+
+    bad, batch = BadBatches(), SimpleNamespace(id=["u1"])
+    for _ in range(3):
+        bad.nonfinite_loss(batch, patience=2)
+        bad.nonfinite_loss(batch, patience=2)
+        bad.finite_loss()
+    assert bad.counts == {"non-finite loss": 6}
+    with pytest.raises(ValueError, match="3 training batches in a row"):
+        for _ in range(3):
+            bad.nonfinite_loss(batch, patience=2)

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 import speechbrain as sb
 
-from speechbrain_listen import captioning_metrics as cm
+from speechbrain_listen.scoring import captioning as cm
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="needs Java (PTB tokeniser)")
 

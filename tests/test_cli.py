@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from speechbrain_listen import cli
+from speechbrain_listen.inference import cli
 
 
 def touch(path):

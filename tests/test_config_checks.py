@@ -1,5 +1,6 @@
 """Bad configs fail at start-up with one line naming the key, before any model loads."""
 
+import importlib.util
 import pathlib
 import subprocess
 import sys
@@ -79,3 +80,41 @@ def test_train_py_stops_with_one_line_before_loading_models(tmp_path):
     assert last.endswith("num_prompts: 401 prompts cannot be chosen from a pool of pool_size 400")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()  # nothing was started
+
+
+def test_every_data_folder_is_found_by_its_name(tmp_path):
+    # A corpus folder no list names is checked all the same...
+    with pytest.raises(ConfigError, match="audiocaps_folder: /no/such is not an existing folder"):
+        check_tree({"data_folder": str(tmp_path), "audiocaps_folder": "/no/such"})
+    with pytest.raises(ConfigError, match="audiocaps_folder: not set"):
+        check_tree({"audiocaps_folder": None})
+    # ...while the folders a run writes need not exist yet.
+    check_tree({"output_folder": "/no/such", "save_folder": "/no/such/save", "pretrained_folder": "/no"})
+
+
+def multitask_optional_folders():
+    """The optional corpora as the multitask recipe's train.py declares them."""
+    spec = importlib.util.spec_from_file_location(
+        "multitask_train", ROOT / "recipes" / "Multitask" / "train.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return tuple(module.OPTIONAL_TASK_FOLDERS.values())
+
+
+def test_multitask_yaml_names_its_unset_corpus_folder(tmp_path):
+    multitask = ROOT / "recipes" / "Multitask" / "hparams" / "listen.yaml"
+    optional = multitask_optional_folders()
+    assert "voxceleb_folder" in optional and "librispeech_folder" not in optional
+    with pytest.raises(ConfigError, match="librispeech_folder: not set"):
+        check_hparams(multitask, optional_folders=optional)
+    with pytest.raises(ConfigError, match="clotho_folder: not set"):
+        check_hparams(multitask, {"librispeech_folder": str(tmp_path)}, optional)
+    # The optional corpora are null in the file: their tasks are left out.
+    given = {"librispeech_folder": str(tmp_path), "clotho_folder": str(tmp_path)}
+    check_hparams(multitask, given, optional)
+    # Null is only fine where the recipe says so (the first null corpus).
+    with pytest.raises(ConfigError, match="librisqa_folder: not set"):
+        check_hparams(multitask, given)
+    with pytest.raises(ConfigError, match="voxceleb_folder: /no/such is not an existing folder"):
+        check_hparams(multitask, {**given, "voxceleb_folder": "/no/such"}, optional)

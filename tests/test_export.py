@@ -117,9 +117,9 @@ TINY_QFORMER = {"qformer_hidden_size": 32, "qformer_heads": 2, "qformer_intermed
 def test_lora_model_from_recipe_hparams_and_overrides(
     tiny_whisper_dir, tiny_beats_ckpt, tiny_llm_dir, tmp_path
 ):
-    """listen_lora.yaml + overrides, weights saved by the recipe's own
-    checkpointer: the export loads the same LoRA adapters and decodes like
-    the in-memory model."""
+    """listen.yaml with ``adaptation: lora`` + overrides, weights saved by
+    the recipe's own checkpointer: the export loads the same LoRA adapters
+    and decodes like the in-memory model."""
     overrides = {
         "whisper_source": tiny_whisper_dir,
         "beats_checkpoint": tiny_beats_ckpt,
@@ -128,8 +128,9 @@ def test_lora_model_from_recipe_hparams_and_overrides(
         "max_new_tokens": 5,
         "num_beams": 2,
         "output_folder": str(tmp_path / "run"),
+        "adaptation": "lora",
     }
-    hparams_file = RECIPE / "hparams" / "listen_lora.yaml"
+    hparams_file = RECIPE / "hparams" / "listen.yaml"
     with open(hparams_file) as fin:
         hparams = load_hyperpyyaml(fin, {**overrides, "data_folder": str(tmp_path)})
     with torch.no_grad():

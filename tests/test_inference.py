@@ -22,8 +22,8 @@ import torch
 import torchaudio
 from tiny_librispeech import make_tiny_librispeech
 
-from speechbrain_listen import cli
 from speechbrain_listen.data.audio_loading import AudioError
+from speechbrain_listen.inference import cli
 from speechbrain_listen.inference.audio_llm import FileResult, ListenAudioLLM, LongAudioError
 from speechbrain_listen.inference.chunking import stitch_transcripts
 from speechbrain_listen.scoring.text_normalization import words_for_scoring

@@ -304,7 +304,7 @@ def test_listen_verify_scores_a_trial_list(grid, exported_model, tiny_world, tmp
     found in the ``wav/`` folder beside it; the recipe test's answers for
     its pairs, the accuracy of the written rows; a missing clip fails its
     pair only, with the file named; two files print the parsed answer."""
-    from speechbrain_listen import cli
+    from speechbrain_listen.inference import cli
 
     voxceleb = tiny_world["voxceleb"]
     output = tmp_path / "trials.csv"

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from speechbrain_listen import selection_analysis as sa
+from speechbrain_listen.analysis import selection_analysis as sa
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

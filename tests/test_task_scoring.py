@@ -17,8 +17,16 @@ import speechbrain as sb
 from speechbrain.dataio.batch import PaddedBatch
 from speechbrain.utils.metric_stats import ErrorRateStats
 
-from speechbrain_listen import task_scoring as ts
-from speechbrain_listen.training.brain import TranscriptionScoring
+from speechbrain_listen.scoring.captioning import CaptioningScoring, answer_scoring
+from speechbrain_listen.scoring.classification import (
+    ClassificationScoring,
+    emotion_scoring,
+    verification_scoring,
+)
+from speechbrain_listen.scoring.multitask import MultitaskScoring
+from speechbrain_listen.scoring.transcription import TranscriptionScoring
+from speechbrain_listen.scoring.translation import TranslationScoring, characters_for_scoring
+from speechbrain_listen.tasks.answers import emotion_answers, verification_answers
 
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="needs Java (PTB tokeniser)")
 
@@ -40,40 +48,16 @@ def read_csv(path):
 # ------------------------------------------------------------ classification
 
 
-@pytest.mark.parametrize(
-    "answer, expected",
-    [
-        ("Happy.", "happy"),
-        ("I think the speaker sounds excited", "happy"),
-        ("ANGER!", "angry"),
-        ("The emotion is sadness.", "sad"),
-        ("calm", "neutral"),
-        # The first class word wins, whatever follows.
-        ("Sad, or maybe happy", "sad"),
-        ("blorp zzz", ts.UNPARSED),
-        ("", ts.UNPARSED),
-    ],
-)
-def test_emotion_parsing(answer, expected):
-    assert ts.emotion_scoring().stats.parse(answer) == expected
-
-
-@pytest.mark.parametrize(
-    "answer, expected",
-    [
-        ("Yes, same person", "yes"),
-        ("no.", "no"),
-        ("Nope, two speakers", "no"),
-        ("Same person", ts.UNPARSED),
-        ("I cannot tell", ts.UNPARSED),
-    ],
-)
-def test_verification_parsing(answer, expected):
-    assert ts.verification_scoring().stats.parse(answer) == expected
+def test_scoring_parses_answers_as_inference_does():
+    # Answer parsing itself is tested in test_answers.py; scoring must use it.
+    assert emotion_scoring().parser.parse("The emotion is sadness.") == "sad"
+    assert verification_scoring().parser.parse("Nope, two speakers") == "no"
+    assert emotion_scoring().parser.labels == emotion_answers().labels
+    assert verification_scoring().parser.labels == verification_answers().labels
 
 
 def test_gibberish_is_wrong_and_counted_unparsed():
-    scoring = started(ts.verification_scoring())
+    scoring = started(verification_scoring())
     scoring.append(["p1", "p2"], ["qwerty asdf", "Yes"], SimpleNamespace(target=["no", "yes"]))
     assert scoring.summarize() == {"accuracy": 50.0, "UAR": 50.0, "unparsed": 1}
     assert [s["correct"] for s in scoring.stats.scores] == [False, True]
@@ -84,7 +68,7 @@ EMOTION_HYPS = ["Neutral.", "happy", "Happy!", "joy", "hmm let me think", "sad"]
 
 
 def test_accuracy_recall_uar_confusion_by_hand():
-    scoring = started(ts.emotion_scoring())
+    scoring = started(emotion_scoring())
     ids = [f"e{i}" for i in range(6)]
     # Two batches: the statistics are over the whole stage.
     scoring.append(ids[:4], EMOTION_HYPS[:4], SimpleNamespace(target=EMOTION_REFS[:4]))
@@ -106,7 +90,7 @@ def test_accuracy_recall_uar_confusion_by_hand():
 
 
 def test_start_forgets_the_previous_stage():
-    scoring = started(ts.emotion_scoring())
+    scoring = started(emotion_scoring())
     scoring.append(["a"], ["sad"], SimpleNamespace(target=["happy"]))
     scoring.start(sb.Stage.TEST)
     assert not scoring.has_scores()
@@ -116,22 +100,22 @@ def test_start_forgets_the_previous_stage():
 
 
 def test_reference_outside_the_classes_is_an_error():
-    scoring = started(ts.emotion_scoring())
+    scoring = started(emotion_scoring())
     with pytest.raises(ValueError, match="frustrated"):
         scoring.append(["a"], ["sad"], SimpleNamespace(target=["frustrated"]))
 
 
 def test_bad_class_definitions_fail_at_construction():
     with pytest.raises(ValueError, match="one word"):
-        ts.ClassificationScoring(("yes", "no"), {"same person": "yes"})
+        ClassificationScoring(("yes", "no"), {"same person": "yes"})
     with pytest.raises(ValueError, match="not one of"):
-        ts.ClassificationScoring(("yes", "no"), {"maybe": "unsure"})
+        ClassificationScoring(("yes", "no"), {"maybe": "unsure"})
     with pytest.raises(ValueError, match="both"):
-        ts.ClassificationScoring(("yes", "no"), {"yes": "no"})
+        ClassificationScoring(("yes", "no"), {"yes": "no"})
 
 
 def test_classification_write(tmp_path):
-    scoring = started(ts.emotion_scoring())
+    scoring = started(emotion_scoring())
     scoring.append(["e0", "e1"], ["Sad, I think.", "no idea"], SimpleNamespace(target=["sad", "angry"]))
     out = tmp_path / "predictions_test.csv"
     scoring.write(str(out), {"epoch": 3})
@@ -155,7 +139,7 @@ ZH_REFS = ["我很喜欢吃苹果。", "今天的天气很好。", "他在图书
 
 
 def test_bleu_is_sacrebleu_zh_and_the_tokenizer_matters():
-    scoring = started(ts.TranslationScoring())
+    scoring = started(TranslationScoring())
     scoring.append(["t0", "t1"], ZH_HYPS[:2], SimpleNamespace(target=ZH_REFS[:2]))
     scoring.append(["t2"], ZH_HYPS[2:], SimpleNamespace(target=ZH_REFS[2:]))
     zh = sacrebleu.corpus_bleu(ZH_HYPS, [ZH_REFS], tokenize="zh").score
@@ -169,13 +153,13 @@ def test_bleu_is_sacrebleu_zh_and_the_tokenizer_matters():
 
     # The 13a scorer reproduces the reference code's number, i.e. the
     # tokenizer argument is really used.
-    old = started(ts.TranslationScoring(tokenize="13a"))
+    old = started(TranslationScoring(tokenize="13a"))
     old.append(["t0", "t1", "t2"], ZH_HYPS, SimpleNamespace(target=ZH_REFS))
     assert old.summarize()["BLEU"] == pytest.approx(thirteen_a, abs=1e-9)
 
 
 def test_cer_by_hand_on_chinese():
-    scoring = started(ts.TranslationScoring())
+    scoring = started(TranslationScoring())
     # ref chars 我爱北京天安门 (7; space and "！" removed), hyp 我爱北京 (4):
     # 3 deletions. Second pair: 汽 for 气, 1 substitution of 6.
     scoring.append(
@@ -184,11 +168,11 @@ def test_cer_by_hand_on_chinese():
         SimpleNamespace(target=["我爱 北京天安门！", "今天天气，很好"]),
     )
     assert scoring.summarize()["CER"] == pytest.approx(100 * 4 / 13)
-    assert ts.characters_for_scoring("我爱 北京天安门！") == list("我爱北京天安门")
+    assert characters_for_scoring("我爱 北京天安门！") == list("我爱北京天安门")
 
 
 def test_translation_write(tmp_path):
-    scoring = started(ts.TranslationScoring())
+    scoring = started(TranslationScoring())
     scoring.append(["c0", "c1"], ["我爱北京。", "好"], SimpleNamespace(target=["我爱北京天安门！", "好"]))
     out = tmp_path / "translations_test.csv"
     scoring.write(str(out), {"epoch": 1})
@@ -210,7 +194,7 @@ def test_translation_write(tmp_path):
 
 
 def test_answer_scoring_uses_bleu_and_rouge_only():
-    scoring = ts.answer_scoring()
+    scoring = answer_scoring()
     assert scoring.valid_metrics == scoring.test_metrics == ["BLEU", "ROUGE_L"]
     assert (scoring.selection_metric, scoring.higher_is_better) == ("ROUGE_L", True)
     assert scoring.output_hparam == "test_captions_file"
@@ -218,7 +202,7 @@ def test_answer_scoring_uses_bleu_and_rouge_only():
 
 @needs_java
 def test_answer_scoring_against_the_single_reference():
-    scoring = started(ts.answer_scoring())
+    scoring = started(answer_scoring())
     scoring.append(["q"], ["He went to the market."], SimpleNamespace(references=[["he went to the market"]]))
     summary = scoring.summarize()
     assert summary["ROUGE_L"] == pytest.approx(100.0)
@@ -239,12 +223,12 @@ MIXED_HYPS = ["The cat sat.", "Yes.", "我爱北京。", "Excited!", "a dog bark
 def multitask(selection="loss", with_emotion=True):
     scorers = {
         "asr": transcription_scoring(),
-        "sv": ts.verification_scoring(),
-        "en2zh": ts.TranslationScoring(),
+        "sv": verification_scoring(),
+        "en2zh": TranslationScoring(),
     }
     if with_emotion:
-        scorers["emotion"] = ts.emotion_scoring()
-    return ts.MultitaskScoring(scorers, selection=selection)
+        scorers["emotion"] = emotion_scoring()
+    return MultitaskScoring(scorers, selection=selection)
 
 
 def rows_of(task):
@@ -259,9 +243,9 @@ def test_multitask_split_equals_scorers_fed_separately():
     expected = {}
     for task, alone in [
         ("asr", transcription_scoring()),
-        ("sv", ts.verification_scoring()),
-        ("en2zh", ts.TranslationScoring()),
-        ("emotion", ts.emotion_scoring()),
+        ("sv", verification_scoring()),
+        ("en2zh", TranslationScoring()),
+        ("emotion", emotion_scoring()),
     ]:
         started(alone).append(*rows_of(task))
         expected.update({f"{task} {name}": value for name, value in alone.summarize().items()})
@@ -288,7 +272,7 @@ def test_multitask_sub_batches_carry_every_row_field():
         def append(self, ids, hyps, batch):
             seen[batch.task[0]] = (ids, hyps, batch)
 
-    scoring = ts.MultitaskScoring({"sqa": Recorder(), "sv": Recorder()})
+    scoring = MultitaskScoring({"sqa": Recorder(), "sv": Recorder()})
     batch = PaddedBatch(
         [
             {"id": "q1", "task": "sqa", "target": "x", "question": "why?", "references": ["x"]},
@@ -350,8 +334,8 @@ def test_multitask_write_layout_and_summary(tmp_path):
 
 @needs_java
 def test_multitask_captioning_file_names(tmp_path):
-    caption = lambda: ts.CaptioningScoring(["BLEU", "ROUGE_L"], ["BLEU", "ROUGE_L"], "ROUGE_L")  # noqa: E731
-    scoring = started(ts.MultitaskScoring({"captioning": caption(), "sqa": ts.answer_scoring()}))
+    caption = lambda: CaptioningScoring(["BLEU", "ROUGE_L"], ["BLEU", "ROUGE_L"], "ROUGE_L")  # noqa: E731
+    scoring = started(MultitaskScoring({"captioning": caption(), "sqa": answer_scoring()}))
     batch = SimpleNamespace(
         id=["c1", "q1"],
         task=["captioning", "sqa"],

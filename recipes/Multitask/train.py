@@ -10,7 +10,7 @@ answering, emotion recognition, speaker verification and En->Zh speech
 translation. Each example carries its ``task``: its instruction (a random
 paraphrase in training, the task's fixed instruction at test, the question
 itself for SQA), its target and its metric follow from it. Validation and
-test score every task separately (``speechbrain_listen.scoring.tasks``); the
+test score every task separately (``speechbrain_listen.scoring.multitask``); the
 test writes per-task files into ``<output_folder>/test/`` and every
 example's prompt choices into ``test_prompt_choices.json`` for
 ``speechbrain_listen.analysis.selection_analysis``.
@@ -115,15 +115,20 @@ def dataio_prepare(hparams, tasks):
     return train_data, valid_data, test_data
 
 
+# The optional tasks and their data folders: a null folder leaves the task
+# out (ASR and captioning are always trained).
+OPTIONAL_TASK_FOLDERS = {
+    "sqa": "librisqa_folder",
+    "emotion": "iemocap_folder",
+    "sv": "voxceleb_folder",
+    "en2zh": "covost_folder",
+}
+
+
 def active_tasks(hparams):
     """ASR and captioning, plus every task whose data folder is given."""
     tasks = ["asr", "captioning"]
-    for task, folder_key in (
-        ("sqa", "librisqa_folder"),
-        ("emotion", "iemocap_folder"),
-        ("sv", "voxceleb_folder"),
-        ("en2zh", "covost_folder"),
-    ):
+    for task, folder_key in OPTIONAL_TASK_FOLDERS.items():
         if hparams[folder_key]:
             tasks.append(task)
     return tasks
@@ -141,7 +146,7 @@ def build(argv):
     """
     try:  # before any model is loaded
         hparams_file, run_opts, overrides = parse_recipe_arguments(argv)
-        check_hparams(hparams_file, overrides)
+        check_hparams(hparams_file, overrides, optional_folders=OPTIONAL_TASK_FOLDERS.values())
     except ConfigError as err:
         sys.exit(f"{argv[0] if argv else 'train.py'}: {err}")
     with open(hparams_file, encoding="utf-8") as fin:

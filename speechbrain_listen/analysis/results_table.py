@@ -1,7 +1,7 @@
 """Multitask result tables in the shape of the paper's (docs/design.md section 4).
 
 A multitask test writes ``summary.json`` with one entry per task
-(``speechbrain_listen.scoring.tasks.MultitaskScoring``). The comparison grid
+(``speechbrain_listen.scoring.multitask.MultitaskScoring``). The comparison grid
 (one row per adaptation method) and the prompt-count sweep (one row per N)
 both show each task's headline metric side by side; this module picks those
 metrics and formats the table, keeping only the tasks that were tested.
@@ -13,7 +13,7 @@ Authors
 import json
 import math
 
-from speechbrain_listen.scoring.tasks import LOWER_IS_BETTER
+from speechbrain_listen.scoring.base import LOWER_IS_BETTER
 
 # (task, metric in the task's summary, column title), in the paper's order.
 HEADLINE_METRICS = (

@@ -58,7 +58,7 @@ from speechbrain_listen.inference.chunking import plan_chunks, stitch_transcript
 from speechbrain_listen.model.audio_prompting import prompt_audio
 from speechbrain_listen.model.llm_lobe import duration_length_limits
 from speechbrain_listen.model.trainable_state import TrainableStateModule
-from speechbrain_listen.scoring.tasks import emotion_scoring, verification_scoring
+from speechbrain_listen.tasks.answers import emotion_answers, verification_answers
 from speechbrain_listen.tasks.instructions import evaluation_instruction
 from speechbrain_listen.tasks.manifest import PAIR_GAP_SECONDS
 
@@ -546,7 +546,7 @@ class ListenAudioLLM(Pretrained):
             long_audio="error",
             options=self.decoding_options(num_beams, max_new_tokens, num_prompts),
         )[0][0]
-        parsed = verification_scoring().stats.parse(answer)
+        parsed = verification_answers().parse(answer)
         return {"yes": True, "no": False}.get(parsed), answer
 
     def recognize_emotion_file(self, path, **kwargs):
@@ -568,9 +568,9 @@ class ListenAudioLLM(Pretrained):
             The model's answer.
         """
         answer = self.ask_file(path, self.task_instruction("emotion"), **kwargs)
-        scoring = emotion_scoring()
-        parsed = scoring.stats.parse(answer)
-        return (parsed if parsed in scoring.classes else None), answer
+        parser = emotion_answers()
+        parsed = parser.parse(answer)
+        return (parsed if parsed in parser.classes else None), answer
 
     def translate_file(self, path, **kwargs):
         """Translates English speech into Chinese (the ``en2zh`` task).

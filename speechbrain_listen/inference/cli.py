@@ -370,7 +370,8 @@ def run_verification(args):
     from tqdm import tqdm
 
     from speechbrain_listen.data.audio_loading import AudioError
-    from speechbrain_listen.scoring.tasks import verification_scoring
+    from speechbrain_listen.scoring.classification import ParsedAnswerStats
+    from speechbrain_listen.tasks.answers import verification_answers
 
     try:
         pairs = collect_pairs(args.audio, args.trials, args.data_root)
@@ -380,7 +381,9 @@ def run_verification(args):
     model = load_model(args)
     if model is None:
         return 2
-    stats = verification_scoring().stats
+    parser = verification_answers()
+    # Labelled trials are scored as in training (accuracy, UAR, unparsed).
+    stats = ParsedAnswerStats(parser)
     writer = ResultWriter(args.output, args.format, fields=VERIFY_FIELDS) if args.output else None
     bar = tqdm(total=len(pairs), unit="pair", disable=writer is None or args.quiet, file=sys.stderr)
     failed = 0
@@ -396,7 +399,7 @@ def run_verification(args):
                 row["error"] = str(err)
                 bar.write(f"error: {err}", file=sys.stderr)
             else:
-                row["answer"], row["parsed"] = answer, stats.parse(answer)
+                row["answer"], row["parsed"] = answer, parser.parse(answer)
                 if label is not None:
                     stats.append([uid], [answer], [label])
             if writer is not None:
@@ -484,7 +487,7 @@ def _add_inference_parser(subparsers, name, help_text):
 
 def build_parser():
     """The ``listen`` argument parser."""
-    from speechbrain_listen import export
+    from speechbrain_listen.inference import export
 
     parser = argparse.ArgumentParser(
         prog="listen", description="LiSTEN audio LLM: transcribe, caption, ask, verify, export."
@@ -510,7 +513,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "export":
-        from speechbrain_listen import export
+        from speechbrain_listen.inference import export
 
         return export.run(args)
     for option in ("beams", "max_new_tokens", "num_prompts", "batch_size"):

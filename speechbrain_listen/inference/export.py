@@ -20,9 +20,9 @@ as training referenced them: a hub id, a local path, or an expression such
 as the offline model cache, evaluated where the model is loaded.
 
 How ``hyperparams.yaml`` is made: the training hparams are read with their
-references resolved but nothing instantiated (no model is loaded to export
-one), every top-level entry the ``modules`` do not depend on is dropped
-(data, training, optimizer, checkpointer, loggers, the seed, and
+references resolved but nothing instantiated (``training.hparams_tree``: no
+model is loaded to export one), every top-level entry the ``modules`` do not
+depend on is dropped (data, training, optimizer, checkpointer, loggers, the seed, and
 training-only loss modules such as ``token_alignment``), the feature
 cache is switched off, and the inference settings (decoding defaults taken
 from the recipe's test decoding, the task instructions, chunking) and a
@@ -32,8 +32,8 @@ recipe that trained it.
 
 Usage::
 
-    python -m speechbrain_listen.inference.export results/listen/42 exported/listen_asr
-    listen export results/listen/42/save/CKPT+2026-... exported/listen_asr
+    python -m speechbrain_listen.inference.export results/listen/prompt_pool/42 exported/listen_asr
+    listen export results/listen/prompt_pool/42/save/CKPT+2026-... exported/listen_asr
 
 Authors
  * speechbrain-listen contributors 2026
@@ -49,7 +49,17 @@ import shutil
 import sys
 
 import ruamel.yaml
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.comments import CommentedMap, TaggedScalar
+
+from speechbrain_listen.training.hparams_tree import (
+    UNSET,
+    HparamsError,
+    child_nodes,
+    is_node,
+    node_tag,
+    read_hparams_tree,
+    replace_children,
+)
 
 HPARAMS_FILE = "hyperparams.yaml"
 INFO_FILE = "export_info.json"
@@ -62,9 +72,10 @@ LOAD_HOOK = "speechbrain_listen.inference.audio_llm.load_trainable_checkpoint"
 REQUIRED_MODULES = ("audio_encoder", "connector", "llm")
 # Modules that only compute training losses: inference never runs them.
 TRAINING_ONLY_MODULES = ("token_alignment",)
+# The prompt provider of the adaptation switch; None for a LoRA run.
+PROMPT_PROVIDER_BUILDER = "!apply:speechbrain_listen.prompts.adaptation.build_prompt_provider"
 # Keys whose string values name files or folders of frozen models.
 PATH_KEYS = ("source", "ckp_path")
-UNSET = "__listen_export_unset__"
 
 DEFAULT_INFERENCE = {
     "sample_rate": 16000,
@@ -80,24 +91,10 @@ class ExportError(RuntimeError):
     """A run that cannot be exported, with the reason."""
 
 
-def _tag(node):
-    """The tag of a ruamel node as a string ('' when untagged)."""
-    tag = getattr(node, "tag", None)
-    value = getattr(tag, "value", tag)
-    return value or ""
-
-
-def _is_node(value):
-    """True for the nodes that are shared by identity (maps, lists, tags)."""
-    return isinstance(value, (CommentedMap, CommentedSeq, TaggedScalar))
-
-
-def _children(node):
-    if isinstance(node, dict):
-        return list(node.values())
-    if isinstance(node, list):
-        return list(node)
-    return []
+def _built_as_none(node):
+    """True for a module the hparams build as None: the prompt provider of a
+    LoRA run (``adaptation: lora``; it has no prompts, hence no checkpoint)."""
+    return node_tag(node) == PROMPT_PROVIDER_BUILDER and node.get("adaptation") == "lora"
 
 
 def _reachable(root):
@@ -106,10 +103,10 @@ def _reachable(root):
     stack = [root]
     while stack:
         node = stack.pop()
-        if not _is_node(node) or id(node) in seen:
+        if not is_node(node) or id(node) in seen:
             continue
         seen.add(id(node))
-        stack.extend(_children(node))
+        stack.extend(child_nodes(node))
     return seen
 
 
@@ -117,7 +114,7 @@ def _strip_comments(node, seen=None):
     """Drops ruamel's attached comments (they describe dropped keys too) and
     writes mappings in block style."""
     seen = set() if seen is None else seen
-    if not _is_node(node) or id(node) in seen:
+    if not is_node(node) or id(node) in seen:
         return
     seen.add(id(node))
     if isinstance(node, CommentedMap):
@@ -128,36 +125,15 @@ def _strip_comments(node, seen=None):
         node.ca.comment = None
         if hasattr(node.ca, "end"):
             node.ca.end = []
-    for child in _children(node):
+    for child in child_nodes(node):
         _strip_comments(child, seen)
 
 
-def _replace_children(node, replace, seen):
-    """Applies ``replace(child)`` to every child, depth first, once per node."""
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, dict):
-        items = node.items()
-    elif isinstance(node, list):
-        items = enumerate(node)
-    else:
-        return
-    for key, child in list(items):
-        new = replace(child)
-        if new is not child:
-            node[key] = new
-        elif _is_node(child):
-            _replace_children(child, replace, seen)
-
-
 def read_training_hparams(hparams_file, overrides=None):
-    """The training hparams as a ruamel tree, references resolved.
+    """The training hparams as a tree (``hparams_tree.read_hparams_tree``).
 
-    Nothing is instantiated: ``!new:``/``!apply:`` nodes stay as tagged
-    nodes. ``!PLACEHOLDER`` values (data folders) are filled with a marker
-    so that a file that still has them can be read; the export fails later
-    if the model itself needs one of them.
+    A ``!PLACEHOLDER`` reads as ``UNSET``: the export fails later only if
+    the model itself needs one of them.
 
     Arguments
     ---------
@@ -170,32 +146,16 @@ def read_training_hparams(hparams_file, overrides=None):
     -------
     ruamel.yaml.comments.CommentedMap
         The resolved tree; nodes referenced twice are the same object.
+
+    Raises
+    ------
+    ExportError
+        For an override of a key the file does not have.
     """
-    from hyperpyyaml import resolve_references
-
-    yaml = ruamel.yaml.YAML()
-    with open(hparams_file, encoding="utf-8") as fin:
-        tree = yaml.load(fin)
-    if overrides:
-        from hyperpyyaml.core import recursive_update
-
-        try:
-            recursive_update(tree, overrides, must_match=True)
-        except KeyError as err:
-            raise ExportError(f"{hparams_file}: {err.args[0]}") from err
-
-    def fill(child):
-        if _tag(child) == "!PLACEHOLDER":
-            return UNSET
-        return child
-
-    _replace_children(tree, fill, set())
-    text = io.StringIO()
-    yaml.dump(tree, text)
-    text.seek(0)
-    text.name = str(hparams_file)  # !include: paths are relative to the file
-    resolved = resolve_references(text)
-    return ruamel.yaml.YAML().load(resolved)
+    try:
+        return read_hparams_tree(hparams_file, overrides)
+    except HparamsError as err:
+        raise ExportError(str(err)) from err
 
 
 def model_part(tree):
@@ -230,7 +190,7 @@ def model_part(tree):
     needed = _reachable(tree["modules"])
     kept = CommentedMap()
     for key, value in tree.items():
-        if key == "modules" or (_is_node(value) and id(value) in needed):
+        if key == "modules" or (is_node(value) and id(value) in needed):
             kept[key] = value
     owner = {}
     for key, value in kept.items():
@@ -238,13 +198,13 @@ def model_part(tree):
             owner.setdefault(id(value), key)
 
     def refify(child):
-        if _is_node(child) and id(child) in owner:
+        if is_node(child) and id(child) in owner:
             return TaggedScalar(value=f"<{owner[id(child)]}>", tag="!ref")
         return child
 
     seen = set()
     for key in kept:
-        _replace_children(kept[key], refify, seen)
+        replace_children(kept[key], refify, seen)
     if "modules" in owner.values():
         raise ExportError("'modules' is referenced by a module")
     return kept
@@ -265,7 +225,7 @@ def checkpointed_names(tree):
     """
     recoverables = {}
     for value in tree.values():
-        if _tag(value) in {f"!new:{name}" for name in CHECKPOINTER_CLASSES}:
+        if node_tag(value) in {f"!new:{name}" for name in CHECKPOINTER_CLASSES}:
             recoverables.update(value.get("recoverables") or {})
     names = {}
     for module_key, module in tree["modules"].items():
@@ -278,14 +238,14 @@ def checkpointed_names(tree):
 
 def _plain(value):
     """A scalar of the tree as a Python value (None for anything tagged)."""
-    if _is_node(value):
+    if is_node(value):
         return None
     return value
 
 
 def _evaluate(node):
     """Evaluates a small tagged node (e.g. ``!apply:`` of an instruction)."""
-    if not _is_node(node):
+    if not is_node(node):
         return node
     from hyperpyyaml import load_hyperpyyaml
 
@@ -301,7 +261,7 @@ def _absolute_paths(part, base_dir):
             continue
         for key in PATH_KEYS:
             value = node.get(key)
-            if isinstance(value, str) and not _is_node(value) and not os.path.isabs(value):
+            if isinstance(value, str) and not is_node(value) and not os.path.isabs(value):
                 candidate = os.path.join(base_dir, value)
                 if os.path.exists(candidate):
                     node[key] = os.path.abspath(candidate)
@@ -310,7 +270,7 @@ def _absolute_paths(part, base_dir):
 def _disable_feature_cache(part):
     """Inference never reads or writes the training feature cache."""
     for node in _walk(part):
-        if _tag(node) == f"!new:{AUDIO_ENCODER_CLASS}" and isinstance(node, dict):
+        if node_tag(node) == f"!new:{AUDIO_ENCODER_CLASS}" and isinstance(node, dict):
             node["cache_dir"] = None
 
 
@@ -318,17 +278,17 @@ def _walk(root):
     seen, stack, out = set(), [root], []
     while stack:
         node = stack.pop()
-        if not _is_node(node) or id(node) in seen:
+        if not is_node(node) or id(node) in seen:
             continue
         seen.add(id(node))
         out.append(node)
-        stack.extend(_children(node))
+        stack.extend(child_nodes(node))
     return out
 
 
 def _contains_unset(part):
     for node in _walk(part):
-        for child in _children(node):
+        for child in child_nodes(node):
             if isinstance(child, str) and UNSET in child:
                 return True
     return False
@@ -517,7 +477,7 @@ def export_model(
 
     Example
     -------
-    >>> export_model("results/listen/42", "exported/listen")  # doctest: +SKIP
+    >>> export_model("results/listen/prompt_pool/42", "exported/listen")  # doctest: +SKIP
     PosixPath('exported/listen')
     """
     ckpt_dir, found_hparams, meta = find_checkpoint(source, min_key, max_key)
@@ -530,6 +490,8 @@ def export_model(
         raise ExportError(f"{hparams_file}: 'modules' lacks {', '.join(missing)}")
     for key in TRAINING_ONLY_MODULES:
         tree["modules"].pop(key, None)
+    for key in [k for k, v in tree["modules"].items() if _built_as_none(v)]:
+        del tree["modules"][key]
     names = checkpointed_names(tree)
     settings = inference_settings(tree)
     part = model_part(tree)

@@ -33,19 +33,24 @@ the reason is in ``unavailable``; they are never silently dropped.
 All scores are multiplied by ``scale`` (100 by default, as in the LiSTEN
 paper's tables: BLEU 13.2 means 0.132; CIDEr-D 45.0 means 0.450).
 
+:class:`CaptioningScoring` is the scoring object (``scoring.base``) that
+holds these statistics for ``ListenBrain``: the Clotho recipe's, and, with
+BLEU and ROUGE-L only (:func:`answer_scoring`), spoken question answering's.
+
 Authors
  * speechbrain-listen contributors 2026
 """
 
 import csv
 import json
-import math
 import os
 import shutil
 import subprocess
 
 from speechbrain.utils.logger import get_logger
 from speechbrain.utils.metric_stats import MetricStats
+
+from speechbrain_listen.scoring.base import TaskScoring, summary_path
 
 logger = get_logger(__name__)
 
@@ -555,7 +560,7 @@ class SPIDErStats(CaptioningStats):
     default_metrics = ("CIDEr-D", "SPICE", "SPIDEr")
 
 
-class CaptioningScoring:
+class CaptioningScoring(TaskScoring):
     """How the shared ``ListenBrain`` scores a captioning task.
 
     On VALID and TEST every decoded caption is scored against all the
@@ -589,6 +594,7 @@ class CaptioningScoring:
     """
 
     output_hparam = "test_captions_file"
+    default_file_name = "captions.csv"
     task = "captioning"
     higher_is_better = True
 
@@ -642,7 +648,7 @@ class CaptioningScoring:
     def selection_value(self):
         """The checkpoint-selection score, or -inf when nothing was decoded."""
         if not self.has_scores():
-            return -math.inf
+            return self.worst_value()
         return self.stats.summarize(self.selection_metric)
 
     def write(self, output_file, info):
@@ -655,11 +661,10 @@ class CaptioningScoring:
         info : dict
             Extra fields for the summary (epoch, beams, ...).
         """
-        stem = os.path.splitext(output_file)[0]
         self.stats.write_csv(output_file)
-        with open(stem + ".txt", "w", encoding="utf-8") as out:
+        with open(os.path.splitext(output_file)[0] + ".txt", "w", encoding="utf-8") as out:
             self.stats.write_stats(out)
-        with open(stem + "_summary.json", "w", encoding="utf-8") as out:
+        with open(summary_path(output_file), "w", encoding="utf-8") as out:
             json.dump(
                 {
                     **self.stats.summarize(),
@@ -672,3 +677,33 @@ class CaptioningScoring:
                 out,
                 indent=2,
             )
+
+
+def answer_scoring(selection_metric="ROUGE_L"):
+    """LibriSQA free-form answers: ROUGE-L and BLEU against the answer.
+
+    A :class:`CaptioningScoring` with only BLEU and ROUGE-L (so it needs
+    Java for the PTB tokeniser but neither METEOR nor SPICE);
+    ``batch.references`` holds ``[answer]``. BLEU here is pycocoevalcap's
+    (BLEU_1..4, PTB tokens), the captioning literature's, not sacreBLEU.
+
+    Arguments
+    ---------
+    selection_metric : str
+        ``"ROUGE_L"`` or one of ``"BLEU_1".."BLEU_4"``.
+
+    Returns
+    -------
+    CaptioningScoring
+
+    Example
+    -------
+    >>> scoring = answer_scoring()
+    >>> scoring.test_metrics, scoring.selection_metric
+    (['BLEU', 'ROUGE_L'], 'ROUGE_L')
+    """
+    return CaptioningScoring(
+        valid_metrics=("BLEU", "ROUGE_L"),
+        test_metrics=("BLEU", "ROUGE_L"),
+        selection_metric=selection_metric,
+    )

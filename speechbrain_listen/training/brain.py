@@ -18,31 +18,24 @@ of ``token_alignment.py``, weighted by ``alignment_loss_weight``; with
 ``alignment_warmup_steps`` it trains alone, without the LLM, for that many
 first steps).
 
-Scoring is chosen by the recipe too: an hparams ``scoring`` object (e.g.
-``captioning_metrics.CaptioningScoring``, which scores captions against all
-references of a clip), or, when there is none, :class:`TranscriptionScoring`
-built from ``error_rate_computer`` and ``cer_computer`` (WER and CER, the
-ASR recipes). A scoring object has ``start(stage)``, ``append(ids, hyps,
-batch)``, ``has_scores()``, ``summarize()`` (stats for the train log),
-``selection_value()``, ``write(output_file, info)``, and the attributes
-``selection_metric``, ``higher_is_better`` and ``output_hparam`` (the name
-of the hparam that the recipe sets to each test split's output file), and
-optionally ``task`` (the name given to prompt choices when a batch has no
-``task`` field). A ``selection_metric`` of ``"loss"`` keeps the checkpoint
+Scoring is chosen by the recipe too: an hparams ``scoring`` object, a
+``speechbrain_listen.scoring.base.TaskScoring`` (e.g.
+``scoring.captioning.CaptioningScoring``, which scores captions against all
+references of a clip), or, when there is none,
+``scoring.transcription.TranscriptionScoring`` built from
+``error_rate_computer`` and ``cer_computer`` (WER and CER, the ASR recipes).
+Its ``selection_metric`` picks the best checkpoint; ``"loss"`` keeps the one
 with the lowest validation loss (the multitask recipe: no single metric).
 
-At TEST, the prompt indices chosen for every example are written to
-``<output stem>_prompt_choices.json`` (``{"pool_size", "num_prompts",
-"choices": [{"id", "task", "indices"}]}``), the input of
-``speechbrain_listen.analysis.selection_analysis``.
+Bad training batches are skipped and counted (``bad_batches``); at TEST the
+prompts chosen for every example are written beside the scores
+(``prompt_choices``).
 
 Authors
  * speechbrain-listen contributors 2026
 """
 
-import collections
 import json
-import math
 import os
 
 import speechbrain as sb
@@ -53,17 +46,19 @@ from speechbrain.utils.checkpoints import (
     mark_as_saver,
     register_checkpoint_hooks,
 )
-from speechbrain.utils.distributed import ddp_all_reduce, if_main_process
+from speechbrain.utils.distributed import if_main_process
 from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.model.audio_prompting import prompt_audio
 from speechbrain_listen.model.llm_lobe import duration_length_limits
-from speechbrain_listen.scoring.text_normalization import words_for_scoring
+from speechbrain_listen.scoring.transcription import TranscriptionScoring
+from speechbrain_listen.training.bad_batches import BadBatches, any_process, has_unreadable_audio
 from speechbrain_listen.training.checkpointing import RandomState
 from speechbrain_listen.training.parameter_report import (
     format_parameter_report,
     trainable_parameter_parts,
 )
+from speechbrain_listen.training.prompt_choices import PromptChoices
 
 logger = get_logger(__name__)
 
@@ -71,103 +66,6 @@ logger = get_logger(__name__)
 def unwrap(module):
     """The module inside a DDP/DP wrapper (or the module itself)."""
     return getattr(module, "module", module)
-
-
-class TranscriptionScoring:
-    """WER and CER of decoded transcripts (the ASR recipes' scoring).
-
-    Hypotheses and ``batch.target`` are lower-cased and stripped of
-    punctuation (``words_for_scoring``) before SpeechBrain's
-    ``ErrorRateStats``. Test outputs: ``wer_<split>.txt`` (per-utterance
-    alignments, ``output_file``) and ``wer_<split>_summary.json``.
-
-    Arguments
-    ---------
-    error_rate_computer : callable
-        Returns a fresh word-level ``ErrorRateStats``.
-    cer_computer : callable
-        Returns a fresh character-level ``ErrorRateStats``.
-
-    Example
-    -------
-    >>> from types import SimpleNamespace
-    >>> from speechbrain.utils.metric_stats import ErrorRateStats
-    >>> scoring = TranscriptionScoring(
-    ...     ErrorRateStats, lambda: ErrorRateStats(split_tokens=True)
-    ... )
-    >>> scoring.start(sb.Stage.TEST)
-    >>> scoring.append(["u1"], ["Hello, world!"], SimpleNamespace(target=["HELLO THERE WORLD"]))
-    >>> round(scoring.summarize()["WER"], 2), scoring.selection_metric
-    (33.33, 'WER')
-    """
-
-    output_hparam = "test_wer_file"
-    task = "asr"
-    selection_metric = "WER"
-    higher_is_better = False
-
-    def __init__(self, error_rate_computer, cer_computer):
-        self.error_rate_computer = error_rate_computer
-        self.cer_computer = cer_computer
-        self.wer_metric = None
-        self.cer_metric = None
-
-    def start(self, stage):
-        """Fresh WER and CER statistics (the same for VALID and TEST).
-
-        Arguments
-        ---------
-        stage : speechbrain.Stage
-            The stage starting.
-        """
-        self.wer_metric = self.error_rate_computer()
-        self.cer_metric = self.cer_computer()
-
-    def append(self, ids, hyps, batch):
-        """Scores hypotheses against ``batch.target``."""
-        hyp_words = [words_for_scoring(h) for h in hyps]
-        ref_words = [words_for_scoring(r) for r in batch.target]
-        self.wer_metric.append(ids, hyp_words, ref_words)
-        self.cer_metric.append(ids, hyp_words, ref_words)
-
-    def has_scores(self):
-        """Whether anything was decoded in this stage."""
-        return self.wer_metric is not None and len(self.wer_metric.scores) > 0
-
-    def summarize(self):
-        """``{"WER": ..., "CER": ...}`` in percent."""
-        return {
-            "WER": self.wer_metric.summarize("error_rate"),
-            "CER": self.cer_metric.summarize("error_rate"),
-        }
-
-    def selection_value(self):
-        """WER, or +inf when nothing was decoded."""
-        return self.wer_metric.summarize("error_rate") if self.has_scores() else math.inf
-
-    def write(self, output_file, info):
-        """Per-utterance WER file and its JSON summary.
-
-        Arguments
-        ---------
-        output_file : str
-            ``.../wer_<split>.txt``.
-        info : dict
-            Extra summary fields (epoch, beams).
-        """
-        with open(output_file, "w", encoding="utf-8") as out:
-            self.wer_metric.write_stats(out)
-        summary_file = os.path.splitext(output_file)[0] + "_summary.json"
-        with open(summary_file, "w", encoding="utf-8") as out:
-            json.dump(
-                {
-                    **self.summarize(),
-                    "utterances": len(self.wer_metric.scores),
-                    **info,
-                },
-                out,
-                indent=2,
-            )
 
 
 @register_checkpoint_hooks
@@ -180,13 +78,13 @@ class ListenBrain(sb.Brain):
     own, so a run killed mid-epoch and resumed continues the very same
     random streams as the uninterrupted run.
 
-    Training survives bad batches: a batch holding audio that could not be
-    read (``batch.audio_ok``, see ``audio_loading.load_audio_or_placeholder``)
-    is skipped before the forward pass, and a batch whose loss or gradients
-    are not finite is dropped before the optimizer sees it; both are counted
-    in ``skipped_batches`` and in the train log. Every DDP process takes the
-    same decision. Only ``nonfinite_patience`` non-finite batches *in a row*
-    (a diverged model, not one bad example) stop the run.
+    Training survives bad batches (``bad_batches``): a batch holding audio
+    that could not be read is skipped before the forward pass, and a batch
+    whose loss or gradients are not finite is dropped before the optimizer
+    sees it; both are counted in ``skipped_batches`` and in the train log.
+    Every DDP process takes the same decision. Only ``nonfinite_patience``
+    non-finite batches *in a row* (a diverged model, not one bad example)
+    stop the run.
     """
 
     def __init__(self, modules=None, *args, **kwargs):
@@ -203,9 +101,8 @@ class ListenBrain(sb.Brain):
             # head in a multitask batch without ASR. DDP must expect that.
             self.find_unused_parameters = True
         self.loss_parts = {}
-        self.prompt_choices = []
-        self.skipped_batches = collections.Counter()
-        self.nonfinite_in_a_row = 0
+        self.prompt_choices = PromptChoices()
+        self.bad_batches = BadBatches()
         if self.checkpointer is not None:
             # Optional: checkpoints written before it existed still load.
             self.checkpointer.add_recoverable("random_state", RandomState(), optional_load=True)
@@ -228,7 +125,7 @@ class ListenBrain(sb.Brain):
         super()._save(path)
         with open(path, "a", encoding="utf-8") as out:
             parts = {name: list(value) for name, value in self.loss_parts.items()}
-            state = {"loss_parts": parts, "skipped_batches": dict(self.skipped_batches)}
+            state = {"loss_parts": parts, "skipped_batches": self.bad_batches.state()}
             out.write(yaml.dump(state, sort_keys=False))
 
     @mark_as_loader
@@ -238,19 +135,12 @@ class ListenBrain(sb.Brain):
             state = yaml.safe_load(fin)
         parts = state.get("loss_parts") or {}
         self.loss_parts = {name: tuple(value) for name, value in parts.items()}
-        self.skipped_batches = collections.Counter(state.get("skipped_batches") or {})
+        self.bad_batches.load_state(state.get("skipped_batches"))
 
-    def any_process(self, flag):
-        """True if ``flag`` is True on any DDP process (``flag`` without DDP)."""
-        value = torch.tensor(float(flag), device=self.device)
-        return bool(ddp_all_reduce(value, torch.distributed.ReduceOp.MAX).item())
-
-    def skip_batch(self, reason, batch):
-        """Counts a skipped training batch; returns the NaN loss SpeechBrain
-        leaves out of the running average."""
-        self.skipped_batches[reason] += 1
-        logger.warning(f"Skipped a training batch ({reason}): {', '.join(batch.id)}")
-        return torch.tensor(float("nan"))
+    @property
+    def skipped_batches(self):
+        """The training batches skipped this epoch: reason -> count."""
+        return self.bad_batches.counts
 
     def fit_batch(self, batch):
         """``Brain.fit_batch``, skipping bad batches (see the class docstring).
@@ -260,9 +150,8 @@ class ListenBrain(sb.Brain):
         torch.Tensor
             The detached loss; NaN for a skipped batch.
         """
-        audio_ok = getattr(batch, "audio_ok", None)
-        if self.any_process(audio_ok is not None and not all(audio_ok)):
-            return self.skip_batch("unreadable audio", batch)
+        if any_process(has_unreadable_audio(batch), self.device):
+            return self.bad_batches.skip("unreadable audio", batch)
 
         should_step = (self.step % self.grad_accumulation_factor) == 0
         self.on_fit_batch_start(batch, should_step)
@@ -273,17 +162,10 @@ class ListenBrain(sb.Brain):
             # Backward even for a non-finite loss: DDP processes must all
             # take part in the gradient reduction; the result is discarded.
             self.scaler.scale(loss / self.grad_accumulation_factor).backward()
-        if self.any_process(not torch.isfinite(loss.detach()).all()):
+        if any_process(not torch.isfinite(loss.detach()).all(), self.device):
             self.optimizer.zero_grad(set_to_none=True)
-            self.nonfinite_in_a_row += 1
-            if self.nonfinite_in_a_row > self.nonfinite_patience:
-                raise ValueError(
-                    f"{self.nonfinite_in_a_row} training batches in a row had a "
-                    "non-finite loss: the model has diverged (lower the learning "
-                    "rate, or raise --nonfinite_patience)"
-                )
-            return self.skip_batch("non-finite loss", batch)
-        self.nonfinite_in_a_row = 0
+            return self.bad_batches.nonfinite_loss(batch, self.nonfinite_patience)
+        self.bad_batches.finite_loss()
         if should_step:
             self.optimizers_step()
         self.on_fit_batch_end(batch, outputs, loss, should_step)
@@ -451,15 +333,9 @@ class ListenBrain(sb.Brain):
         if predictions["hyps"] is not None:
             self.scoring.append(batch.id, predictions["hyps"], batch)
         if stage == sb.Stage.TEST and predictions["indices"] is not None:
-            self.record_prompt_choices(batch, predictions["indices"])
+            default_task = getattr(self.scoring, "task", "default")
+            self.prompt_choices.record(batch, predictions["indices"], default_task)
         return loss
-
-    def record_prompt_choices(self, batch, indices):
-        """Keeps each test example's selected prompt indices and its task."""
-        default_task = getattr(self.scoring, "task", "default")
-        tasks = getattr(batch, "task", None) or [default_task] * len(batch.id)
-        for example_id, task, row in zip(batch.id, tasks, indices.tolist()):
-            self.prompt_choices.append({"id": example_id, "task": task, "indices": row})
 
     def track_loss_part(self, name, value):
         """Adds one batch's value of a loss part to the epoch's running mean.
@@ -480,8 +356,7 @@ class ListenBrain(sb.Brain):
         if stage != sb.Stage.TRAIN:
             self.scoring.start(stage)
         if stage == sb.Stage.TEST and self.prompt_provider is not None:
-            unwrap(self.prompt_provider).reset_usage()
-            self.prompt_choices = []
+            self.prompt_choices.start(unwrap(self.prompt_provider))
 
     def on_stage_end(self, stage, stage_loss, epoch=None):
         """Logs, checkpoints on VALID, writes the per-utterance file on TEST."""
@@ -489,12 +364,8 @@ class ListenBrain(sb.Brain):
         if stage == sb.Stage.TRAIN:
             stats.update({name: total / n for name, (total, n) in self.loss_parts.items()})
             self.loss_parts = {}
-            if self.skipped_batches:
-                # In the log only when it happened, e.g. "skipped unreadable audio: 2".
-                for reason, count in sorted(self.skipped_batches.items()):
-                    stats[f"skipped {reason}"] = count
-                logger.warning(f"Skipped training batches this epoch: {dict(self.skipped_batches)}")
-                self.skipped_batches = collections.Counter()
+            # In the log only when it happened, e.g. "skipped unreadable audio: 2".
+            stats.update(self.bad_batches.epoch_stats())
             self.train_stats = stats
             return
         if self.scoring.has_scores():
@@ -523,8 +394,7 @@ class ListenBrain(sb.Brain):
                 self.write_test_outputs()
 
     def write_test_outputs(self):
-        """Per-item scores, their summary, the prompt usage of the test set and
-        every example's prompt choices.
+        """Per-item scores and their summary, and the prompt choices.
 
         The output file is the hparam named by ``scoring.output_hparam``
         (``test_wer_file`` for ASR, ``test_captions_file`` for captioning),
@@ -539,27 +409,7 @@ class ListenBrain(sb.Brain):
             },
         )
         if self.prompt_provider is not None:
-            adapter = unwrap(self.prompt_provider)
-            usage_file = os.path.splitext(output_file)[0] + "_prompt_usage.json"
-            with open(usage_file, "w", encoding="utf-8") as out:
-                json.dump(
-                    {
-                        "inputs": int(adapter.usage_inputs),
-                        "num_prompts": adapter.num_prompts,
-                        "counts": adapter.usage_counts.tolist(),
-                    },
-                    out,
-                )
-            choices_file = os.path.splitext(output_file)[0] + "_prompt_choices.json"
-            with open(choices_file, "w", encoding="utf-8") as out:
-                json.dump(
-                    {
-                        "pool_size": adapter.size,
-                        "num_prompts": adapter.num_prompts,
-                        "choices": self.prompt_choices,
-                    },
-                    out,
-                )
+            self.prompt_choices.write(output_file, unwrap(self.prompt_provider))
 
     def init_optimizers(self):
         """AdamW groups: weight decay on matrices, none on biases and norms."""
@@ -589,8 +439,7 @@ class ListenBrain(sb.Brain):
         if not self.scaler.is_enabled() and not torch.isfinite(norm):
             # Reduced gradients are the same on every process: all skip.
             self.optimizer.zero_grad(set_to_none=True)
-            self.skipped_batches["non-finite gradients"] += 1
-            logger.warning("Skipped an optimizer step: non-finite gradients")
+            self.bad_batches.nonfinite_gradients()
             return
         self.scaler.step(self.optimizer)
         self.scaler.update()

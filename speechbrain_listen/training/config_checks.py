@@ -3,12 +3,16 @@
 Loading an 8B LLM and two encoders takes minutes; a typo in a setting should
 not cost them. The recipes call :func:`check_hparams` on the hparams file and
 the command-line overrides first. It reads the file with references resolved
-but nothing instantiated (``export.read_training_hparams``) and stops at the
-first problem with one line that names the key:
+but nothing instantiated (``hparams_tree.read_hparams_tree``) and stops at
+the first problem with one line that names the key:
 
-- ``data_folder`` unset, or not an existing folder (the multitask
-  recipe: ``librispeech_folder`` and ``clotho_folder`` likewise; an optional
-  corpus folder, e.g. ``voxceleb_folder``, may be null but not missing);
+- a data folder unset, or not an existing folder. Data folders are found by
+  name (:func:`data_folder_keys`): every top-level ``*_folder`` key
+  (``data_folder``, ``librispeech_folder``, ``clotho_folder``,
+  ``voxceleb_folder``, ...) except the folders the run writes
+  (:data:`RUN_FOLDERS`). A folder the recipe names optional (the multitask
+  recipe's optional corpora, passed as ``optional_folders``) may be null,
+  which leaves its task out, but not missing;
 - ``selection_strategy`` not one of the prompt pool's strategies;
 - ``adaptation`` or ``task_sampling`` not one of their choices;
 - ``num_prompts`` larger than ``pool_size`` (N > M);
@@ -31,13 +35,14 @@ import os
 import ruamel.yaml
 import speechbrain as sb
 
-from speechbrain_listen.inference.export import UNSET, ExportError, read_training_hparams
 from speechbrain_listen.prompts.adaptation import ADAPTATIONS
 from speechbrain_listen.prompts.pool import STRATEGIES
 from speechbrain_listen.tasks.sampling import SAMPLING
+from speechbrain_listen.training.hparams_tree import UNSET, HparamsError, read_hparams_tree
 
-REQUIRED_FOLDERS = ("data_folder", "librispeech_folder", "clotho_folder")
-OPTIONAL_FOLDERS = ("librisqa_folder", "iemocap_folder", "voxceleb_folder", "covost_folder")
+#: The ``*_folder`` keys that are no data: SpeechBrain's names for the
+#: folders a run creates and writes into (results, checkpoints, downloads).
+RUN_FOLDERS = ("output_folder", "save_folder", "pretrained_folder")
 
 
 class ConfigError(ValueError):
@@ -69,13 +74,40 @@ def llm_width(source):
     return getattr(config.get_text_config(), "hidden_size", None)
 
 
-def check_tree(tree):
+def data_folder_keys(tree):
+    """The top-level keys of ``tree`` that name a data folder (read, not written).
+
+    Arguments
+    ---------
+    tree : dict
+        Top-level hparams.
+
+    Returns
+    -------
+    list of str
+        Every ``*_folder`` key but :data:`RUN_FOLDERS`, in the tree's order.
+
+    Example
+    -------
+    >>> data_folder_keys(
+    ...     {"output_folder": "results", "save_folder": "results/save", "clotho_folder": None, "lr": 0.1}
+    ... )
+    ['clotho_folder']
+    """
+    return [key for key in tree if key.endswith("_folder") and key not in RUN_FOLDERS]
+
+
+def check_tree(tree, optional_folders=()):
     """Checks resolved hparams; raises :class:`ConfigError` on the first problem.
 
     Arguments
     ---------
     tree : dict
         Top-level hparams, references resolved (tagged nodes stay as they are).
+    optional_folders : sequence of str
+        Data folders the recipe can do without: null leaves their task out.
+        Only the recipe knows which these are (the multitask recipe's
+        optional corpora); every other data folder must be given.
 
     Example
     -------
@@ -85,12 +117,10 @@ def check_tree(tree):
     ...
     speechbrain_listen.training.config_checks.ConfigError: num_prompts: 16 prompts cannot be chosen from a pool of pool_size 10
     """
-    for key in REQUIRED_FOLDERS + OPTIONAL_FOLDERS:
-        if key not in tree:
-            continue
+    for key in data_folder_keys(tree):
         folder = tree[key]
         if folder in (UNSET, None, ""):
-            if key in OPTIONAL_FOLDERS and folder is None:
+            if key in optional_folders and folder is None:
                 continue  # that task is left out
             raise ConfigError(f"{key}: not set (give --{key}=/path/to/the/data)")
         if isinstance(folder, str) and not os.path.isdir(folder):
@@ -119,7 +149,7 @@ def check_tree(tree):
             )
 
 
-def check_hparams(hparams_file, overrides=None):
+def check_hparams(hparams_file, overrides=None, optional_folders=()):
     """Checks a recipe's hparams file with its command-line overrides.
 
     Arguments
@@ -129,14 +159,16 @@ def check_hparams(hparams_file, overrides=None):
     overrides : str or dict, optional
         Overrides as ``speechbrain.parse_arguments`` returns them (a YAML
         string) or as a dict.
+    optional_folders : sequence of str
+        Data folders that may be null (see :func:`check_tree`).
     """
     if isinstance(overrides, str):
         overrides = ruamel.yaml.YAML(typ="safe").load(overrides) if overrides.strip() else None
     try:
-        tree = read_training_hparams(hparams_file, overrides)
-    except ExportError as err:
+        tree = read_hparams_tree(hparams_file, overrides)
+    except HparamsError as err:
         raise ConfigError(str(err)) from err
-    check_tree(tree)
+    check_tree(tree, optional_folders)
 
 
 def parse_recipe_arguments(argv):
