@@ -6,7 +6,7 @@ run (``prompt_count_sweep.py``), writes their side-by-side table and, per
 task metric, the largest inference N below the default at which the
 deterministic model has degraded more than the stochastic one by over
 ``--tolerance`` points, each measured from its own default N
-(``speechbrain_listen.analysis.results_table.prompt_count_divergence``).
+(``speechbrain_listen.analysis.comparison_tables.prompt_count_divergence``).
 
 Usage::
 
@@ -26,7 +26,7 @@ import argparse
 import json
 import os
 
-from speechbrain_listen.analysis.results_table import prompt_count_divergence, sweep_comparison_table
+from speechbrain_listen.analysis.comparison_tables import prompt_count_divergence, sweep_comparison_table
 
 
 def read_sweep(path):

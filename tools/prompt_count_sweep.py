@@ -68,7 +68,7 @@ def main(argv=None):
     from speechbrain.utils.distributed import if_main_process
     from train import build, test
 
-    from speechbrain_listen.analysis.results_table import markdown_table, read_summary, sweep_row_label
+    from speechbrain_listen.analysis.comparison_tables import markdown_table, read_summary, sweep_row_label
     from speechbrain_listen.training.brain import unwrap
 
     brain, hparams, (_, _, test_data) = build(recipe_argv)

@@ -35,7 +35,7 @@ import shutil
 import subprocess
 import sys
 
-from speechbrain_listen.analysis.results_table import headline_values, markdown_table, read_summary
+from speechbrain_listen.analysis.comparison_tables import headline_values, markdown_table, read_summary
 from speechbrain_listen.prompts.adaptation import GRID, grid_overrides
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))

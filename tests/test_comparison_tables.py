@@ -2,7 +2,7 @@
 
 import pytest
 
-from speechbrain_listen.analysis.results_table import prompt_count_divergence, sweep_comparison_table
+from speechbrain_listen.analysis.comparison_tables import prompt_count_divergence, sweep_comparison_table
 
 
 def sweep(metric_by_count, task="sv", metric="accuracy"):
