@@ -220,6 +220,8 @@ def test_small_yaml_export_leaves_out_the_training_only_alignment_loss(
     # The recipe's per-duration answer limit (6 tokens a second) travels
     # with the model and bounds transcripts, as in the recipe's test.
     assert loaded.hparams.max_new_tokens_per_second == 6
+    # So does the choice of degenerate-transcript fallback.
+    assert loaded.hparams.degeneracy_fallback is True
     limits = []
     original = loaded.llm.generate
 

@@ -26,6 +26,7 @@ from speechbrain_listen.data.audio_loading import AudioError
 from speechbrain_listen.inference import cli
 from speechbrain_listen.inference.audio_llm import FileResult, ListenAudioLLM, LongAudioError
 from speechbrain_listen.inference.chunking import stitch_transcripts
+from speechbrain_listen.model.llm_lobe import LLMLobe
 from speechbrain_listen.scoring.text_normalization import words_for_scoring
 
 REPO = Path(__file__).resolve().parents[1]
@@ -217,7 +218,8 @@ def test_cli_folder_and_manifest_agree_with_the_brain(model, trained, exported, 
 
     with open(out_csv, newline="") as fin:
         rows = list(csv.DictReader(fin))
-    assert list(rows[0]) == ["id", "path", "duration", "text", "error"]
+    # transcribe adds the degeneracy fallback's columns
+    assert list(rows[0]) == ["id", "path", "duration", "text", "error", "degenerate", "fallback"]
     assert {r["id"]: words_for_scoring(r["text"]) for r in rows} == brain_hyps
 
 
@@ -383,3 +385,83 @@ def test_bad_files_fail_alone_with_their_names(model, test_files, exported, tmp_
     assert [r["text"] for r in rows] == [r.text for r in results]
     err = capsys.readouterr().err
     assert str(text_file) in err and str(empty) in err
+
+
+# ------------------------------------------------------------ degeneracy --
+CHAT_REPLY = "I'm sorry, but I'm not able to assist you with your speech."
+
+
+@pytest.fixture
+def chatty_llm(monkeypatch):
+    """Every LLM (also those the command line loads) answers beam search with
+    a chat reply and the fallback decode with ``state["fallback"]``."""
+    state = {"fallback": "the birch canoe", "calls": []}
+
+    def generate(self, inputs, num_beams=4, max_new_tokens=150, example_limits=None, **kwargs):
+        state["calls"].append((inputs.embeds.shape[0], num_beams, kwargs))
+        answer = state["fallback"] if kwargs else CHAT_REPLY
+        return [answer] * inputs.embeds.shape[0]
+
+    monkeypatch.setattr(LLMLobe, "generate", generate)
+    return state
+
+
+def test_the_brain_summary_counts_degenerate_transcripts(trained):
+    summary = json.loads((trained[0] / "wer_test-clean_summary.json").read_text())
+    assert summary["fallback decodes"] == summary["degenerate transcripts"] >= summary["emptied"] >= 0
+    assert "degenerate transcripts" in (trained[0] / "train_log.txt").read_text()
+
+
+def test_transcripts_fall_back_and_are_counted(model, test_files, chatty_llm):
+    before = model.degeneracy_counts.stats()
+    results = model.transcribe_files(test_files[:2], batch_size=1)
+    assert [r.text for r in results] == ["the birch canoe"] * 2
+    assert all(r.degenerate == ("chat",) and r.fallback == "decoded" for r in results)
+    # One beam-search decode and one constrained greedy decode per file.
+    assert [(n, beams, bool(kw)) for n, beams, kw in chatty_llm["calls"]] == [
+        (1, 4, False),
+        (1, 4, False),
+    ] + [(1, 1, True)] * 2
+    assert chatty_llm["calls"][-1][2]["no_repeat_ngram_size"] == 3
+
+    chatty_llm["fallback"] = "You are a helpful AI assistant for solving speech related tasks."
+    assert model.transcribe_file(test_files[0]) == ""
+    [result] = model.transcribe_files(test_files[:1])
+    assert result.text == "" and result.fallback == "emptied" and result.ok
+    after = model.degeneracy_counts.stats()
+    assert {k: after[k] - before[k] for k in after} == {
+        "degenerate transcripts": 4,
+        "fallback decodes": 4,
+        "emptied": 2,
+    }
+
+    # Off on request, and never for other instructions.
+    assert model.transcribe_file(test_files[0], degeneracy_fallback=False) == CHAT_REPLY
+    [caption] = model.caption_files(test_files[:1])
+    assert caption.text == CHAT_REPLY and caption.fallback is None and caption.degenerate == ()
+
+
+def test_cli_transcribe_writes_the_fallback_columns(exported, test_files, chatty_llm, tmp_path, capsys):
+    out_csv = tmp_path / "out.csv"
+    assert (
+        cli.main(["transcribe", str(exported), str(test_files[0]), str(test_files[1]), "-o", str(out_csv)])
+        == 0
+    )
+    import csv
+
+    with open(out_csv, newline="") as fin:
+        rows = list(csv.DictReader(fin))
+    assert [(r["text"], r["degenerate"], r["fallback"]) for r in rows] == [
+        ("the birch canoe", "chat", "decoded")
+    ] * 2
+    assert "degenerate transcripts: 2, fallback decodes: 2, emptied: 0" in capsys.readouterr().err
+
+    assert cli.main(["transcribe", str(exported), str(test_files[0]), "--no-degeneracy-fallback"]) == 0
+    assert capsys.readouterr().out.strip() == CHAT_REPLY
+    out_jsonl = tmp_path / "ask.jsonl"
+    assert (
+        cli.main(["ask", str(exported), str(test_files[0]), "--instruction", "Hi?", "-o", str(out_jsonl)])
+        == 0
+    )
+    [row] = [json.loads(line) for line in out_jsonl.read_text().splitlines()]
+    assert row["text"] == CHAT_REPLY and "fallback" not in row

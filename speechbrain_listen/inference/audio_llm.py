@@ -40,6 +40,12 @@ Around that computation it adds what a user needs and the Brain does not:
   emotion word; :meth:`ListenAudioLLM.translate_file` (En->Zh). Each uses its
   task's evaluation instruction (``task_instructions`` of the exported
   hparams, else docs/design.md section 2's).
+* **Degenerate transcripts** (loops, the prompt echoed, chat replies such
+  as "I'm sorry, but I can't assist"; ``degeneracy``) are decoded again
+  with a constrained fallback, and emptied if still degenerate: on by
+  default for transcription (hparams ``degeneracy_fallback``, or the
+  ``degeneracy_fallback`` argument). :class:`FileResult` says what
+  happened to each file and ``degeneracy_counts`` adds it up.
 
 Authors
  * speechbrain-listen contributors 2026
@@ -47,7 +53,7 @@ Authors
 
 import dataclasses
 import os
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from speechbrain.inference.interfaces import Pretrained
@@ -55,6 +61,13 @@ from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.data.audio_loading import SAMPLE_RATE, AudioError, join_pair, load_audio
 from speechbrain_listen.inference.chunking import plan_chunks, stitch_transcripts
+from speechbrain_listen.inference.degeneracy import (
+    CLEAN,
+    FALLBACK_OPTIONS,
+    DegeneracyCounts,
+    DegeneracyDetector,
+    FallbackOutcome,
+)
 from speechbrain_listen.model.audio_prompting import prompt_audio
 from speechbrain_listen.model.llm_lobe import duration_length_limits
 from speechbrain_listen.model.trainable_state import TrainableStateModule
@@ -88,6 +101,13 @@ class FileResult:
         Seconds of audio (at 16 kHz), when the file could be read.
     prompt_indices : torch.Tensor or None
         ``[chunks, N]`` selected prompt indices, when asked for.
+    degenerate : tuple of str
+        The degeneracy checks that fired on the first transcript (of any
+        chunk); empty when it was clean or no check ran.
+    fallback : str or None
+        None (no fallback decode), ``"decoded"`` (the fallback transcript
+        is the text) or ``"emptied"`` (still degenerate: part or all of the
+        text is empty).
     """
 
     path: str
@@ -95,6 +115,8 @@ class FileResult:
     error: Optional[str] = None
     duration: Optional[float] = None
     prompt_indices: Optional[torch.Tensor] = None
+    degenerate: Tuple[str, ...] = ()
+    fallback: Optional[str] = None
 
     @property
     def ok(self):
@@ -136,7 +158,8 @@ class ListenAudioLLM(Pretrained):
     inference settings ``asr_instruction``, ``caption_instruction``,
     ``num_beams``, ``max_new_tokens``; optionally ``batch_size``,
     ``chunk_overlap_seconds``, ``silence_threshold``,
-    ``max_new_tokens_per_second`` (transcripts only) and
+    ``max_new_tokens_per_second`` (transcripts only),
+    ``degeneracy_fallback`` (transcripts only, default True) and
     ``task_instructions`` (the other tasks). The exporter writes all of them.
 
     Arguments
@@ -176,6 +199,10 @@ class ListenAudioLLM(Pretrained):
         self.overlap_samples = min(int(round(overlap_seconds * SAMPLE_RATE)), self.window_samples // 4)
         self.silence_threshold = float(getattr(self.hparams, "silence_threshold", 1e-4))
         self.default_batch_size = int(getattr(self.hparams, "batch_size", 8))
+        self.degeneracy_fallback = bool(getattr(self.hparams, "degeneracy_fallback", True))
+        # Every degenerate transcript, fallback decode and emptied transcript so far.
+        self.degeneracy_counts = DegeneracyCounts()
+        self._detectors = {}
 
     # ------------------------------------------------------------ properties
     @property
@@ -238,6 +265,7 @@ class ListenAudioLLM(Pretrained):
         long_audio="error",
         batch_size=None,
         max_new_tokens_per_second=None,
+        degeneracy_fallback=False,
     ):
         """Answers an instruction about each waveform of a batch.
 
@@ -267,6 +295,10 @@ class ListenAudioLLM(Pretrained):
         max_new_tokens_per_second : float, optional
             Also limit each answer to this many tokens per second of its
             audio (transcription defaults to the model's own setting).
+        degeneracy_fallback : bool
+            Decode degenerate answers again, and empty them if still
+            degenerate (``degeneracy``); transcription defaults to the
+            model's ``degeneracy_fallback`` (True).
 
         Returns
         -------
@@ -288,13 +320,14 @@ class ListenAudioLLM(Pretrained):
             long_audio=long_audio,
             options=self.decoding_options(num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second),
             batch_size=batch_size,
+            degeneracy_fallback=degeneracy_fallback,
         )
         for outcome in outcomes:
             if isinstance(outcome, Exception):
                 raise outcome
-        texts = [text for text, _ in outcomes]
+        texts = [text for text, _, _ in outcomes]
         if return_prompts:
-            return texts, [indices for _, indices in outcomes]
+            return texts, [indices for _, indices, _ in outcomes]
         return texts
 
     def transcribe_batch(self, wavs, wav_lens=None, **kwargs):
@@ -308,7 +341,8 @@ class ListenAudioLLM(Pretrained):
             ``[batch]`` relative lengths.
         **kwargs : dict
             Options of :meth:`generate` (``num_beams``, ``max_new_tokens``,
-            ``num_prompts``, ``return_prompts``, ``long_audio``, ``batch_size``).
+            ``num_prompts``, ``return_prompts``, ``long_audio``, ``batch_size``,
+            ``degeneracy_fallback``).
 
         Returns
         -------
@@ -363,6 +397,7 @@ class ListenAudioLLM(Pretrained):
         long_audio="error",
         batch_size=None,
         max_new_tokens_per_second=None,
+        degeneracy_fallback=False,
     ):
         """Answers ``instruction`` about one audio file.
 
@@ -379,6 +414,8 @@ class ListenAudioLLM(Pretrained):
         long_audio : str
             As in :meth:`generate`.
         max_new_tokens_per_second : float, optional
+            As in :meth:`generate`.
+        degeneracy_fallback : bool
             As in :meth:`generate`.
 
         Returns
@@ -399,10 +436,11 @@ class ListenAudioLLM(Pretrained):
             long_audio=long_audio,
             options=self.decoding_options(num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second),
             batch_size=batch_size,
+            degeneracy_fallback=degeneracy_fallback,
         )[0]
         if isinstance(outcome, Exception):
             raise outcome
-        text, indices = outcome
+        text, indices, _ = outcome
         return (text, indices) if return_prompts else text
 
     def process_files(
@@ -416,6 +454,7 @@ class ListenAudioLLM(Pretrained):
         return_prompts=False,
         batch_size=None,
         max_new_tokens_per_second=None,
+        degeneracy_fallback=False,
     ):
         """Answers instructions about many files; a bad file fails alone.
 
@@ -438,6 +477,9 @@ class ListenAudioLLM(Pretrained):
             Fill ``prompt_indices`` of the results.
         max_new_tokens_per_second : float, optional
             As in :meth:`generate`.
+        degeneracy_fallback : bool
+            As in :meth:`generate`; the results' ``degenerate`` and
+            ``fallback`` say what it did.
 
         Returns
         -------
@@ -465,12 +507,15 @@ class ListenAudioLLM(Pretrained):
             long_audio=long_audio,
             options=self.decoding_options(num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second),
             batch_size=batch_size,
+            degeneracy_fallback=degeneracy_fallback,
         )
         for i, outcome in zip(keep, outcomes):
             if isinstance(outcome, Exception):
                 results[i].error = str(outcome)
             else:
                 results[i].text = outcome[0]
+                results[i].degenerate = outcome[2].checks
+                results[i].fallback = outcome[2].fallback
                 if return_prompts:
                     results[i].prompt_indices = outcome[1]
         return results
@@ -625,8 +670,10 @@ class ListenAudioLLM(Pretrained):
 
     # -------------------------------------------------------------- internals
     def _transcription_defaults(self, kwargs):
-        """Transcripts stitch long audio and keep the model's length limit."""
+        """Transcripts stitch long audio, keep the model's length limit and
+        get the degeneracy fallback (unless the model's hparams turn it off)."""
         kwargs.setdefault("long_audio", "stitch")
+        kwargs.setdefault("degeneracy_fallback", self.degeneracy_fallback)
         kwargs.setdefault(
             "max_new_tokens_per_second", getattr(self.hparams, "max_new_tokens_per_second", None)
         )
@@ -659,14 +706,17 @@ class ListenAudioLLM(Pretrained):
             out.append(wav[:length].float())
         return out
 
-    def _run(self, waveforms, instructions, names, long_audio, options, batch_size=None):
+    def _run(
+        self, waveforms, instructions, names, long_audio, options, batch_size=None, degeneracy_fallback=False
+    ):
         """Decodes whole recordings: chunk, decode chunks in batches, merge.
 
         Returns
         -------
         list
-            Per waveform ``(text, indices)`` or the exception it raised
-            (a :class:`LongAudioError`), so callers decide how to fail.
+            Per waveform ``(text, indices, FallbackOutcome)`` or the
+            exception it raised (a :class:`LongAudioError`), so callers
+            decide how to fail.
         """
         if long_audio not in LONG_AUDIO_MODES:
             raise ValueError(f"long_audio must be one of {LONG_AUDIO_MODES}, got {long_audio!r}")
@@ -687,7 +737,9 @@ class ListenAudioLLM(Pretrained):
                 segments.append(wav[start:end])
                 owners.append(instructions[i])
 
-        texts, indices = self._decode_segments(segments, owners, options, batch_size)
+        texts, indices, checked = self._decode_segments(
+            segments, owners, options, batch_size, degeneracy_fallback
+        )
         outcomes, cursor = [], 0
         for plan in plans:
             if isinstance(plan, Exception):
@@ -695,6 +747,7 @@ class ListenAudioLLM(Pretrained):
                 continue
             chunk_texts = texts[cursor : cursor + len(plan)]
             chunk_indices = indices[cursor : cursor + len(plan)]
+            chunk_outcomes = checked[cursor : cursor + len(plan)]
             cursor += len(plan)
             if len(plan) == 1:
                 text = chunk_texts[0]
@@ -703,17 +756,28 @@ class ListenAudioLLM(Pretrained):
             else:
                 text = CHUNK_SEPARATOR.join(chunk_texts)
             stacked = None if chunk_indices[0] is None else torch.stack(chunk_indices)
-            outcomes.append((text, stacked))
+            outcomes.append((text, stacked, _merge_outcomes(chunk_outcomes)))
         return outcomes
 
-    def _decode_segments(self, segments, instructions, options, batch_size=None):
+    def detector(self, instruction):
+        """The :class:`DegeneracyDetector` of answers to ``instruction``."""
+        if instruction not in self._detectors:
+            self._detectors[instruction] = DegeneracyDetector.for_llm(self.llm, [instruction])
+        return self._detectors[instruction]
+
+    def _decode_segments(self, segments, instructions, options, batch_size=None, degeneracy_fallback=False):
         """Decodes window-sized waveforms, longest first, in batches.
+
+        With ``degeneracy_fallback`` each degenerate transcript is decoded
+        again (``fallback=True``: :data:`FALLBACK_OPTIONS`) and emptied if
+        still degenerate, as in ``ListenBrain``'s test decode.
 
         Returns
         -------
         texts : list of str
         indices : list of torch.Tensor or None
             ``[N]`` selected prompt indices per segment.
+        outcomes : list of FallbackOutcome
         """
         batch_size = int(batch_size or self.default_batch_size)
         order = sorted(range(len(segments)), key=lambda i: -segments[i].shape[0])
@@ -726,7 +790,21 @@ class ListenAudioLLM(Pretrained):
             for slot, i in enumerate(batch):
                 texts[i] = out_texts[slot]
                 indices[i] = None if out_indices is None else out_indices[slot]
-        return texts, indices
+        outcomes = [CLEAN] * len(segments)
+        if degeneracy_fallback:
+            reports = {i: self.detector(instructions[i])(text) for i, text in enumerate(texts)}
+            redo = [i for i in order if reports[i].degenerate]
+            for first in range(0, len(redo), batch_size):
+                batch = redo[first : first + batch_size]
+                again, _ = self.decode_batch(
+                    [segments[i] for i in batch], [instructions[i] for i in batch], **options, fallback=True
+                )
+                for i, text in zip(batch, again):
+                    emptied = self.detector(instructions[i])(text).degenerate
+                    texts[i] = "" if emptied else text
+                    outcomes[i] = FallbackOutcome(reports[i].checks, "emptied" if emptied else "decoded")
+            self.degeneracy_counts.add(outcomes)
+        return texts, indices, outcomes
 
     @torch.no_grad()
     def decode_batch(
@@ -737,6 +815,7 @@ class ListenAudioLLM(Pretrained):
         max_new_tokens,
         num_prompts=None,
         max_new_tokens_per_second=None,
+        fallback=False,
     ):
         """One model pass over audio that fits the encoder window.
 
@@ -755,6 +834,9 @@ class ListenAudioLLM(Pretrained):
         max_new_tokens_per_second : float, optional
             Per-segment limit from its duration (as the Brain's
             ``length_limits``).
+        fallback : bool
+            Decode with ``degeneracy.FALLBACK_OPTIONS`` (greedy, no repeated
+            3-gram, repetition penalty) instead of ``num_beams``.
 
         Returns
         -------
@@ -780,10 +862,28 @@ class ListenAudioLLM(Pretrained):
             limits = None
             if max_new_tokens_per_second is not None:
                 limits = duration_length_limits((lengths / SAMPLE_RATE).tolist(), max_new_tokens_per_second)
+            extra = dict(FALLBACK_OPTIONS) if fallback else {}
+            num_beams = extra.pop("num_beams", num_beams)
             texts = self.llm.generate(
                 self.llm.build_inputs(prompted.wrapped, prompted.prompts),
                 num_beams=num_beams,
                 max_new_tokens=max_new_tokens,
                 example_limits=limits,
+                **extra,
             )
         return texts, indices
+
+
+def _merge_outcomes(outcomes):
+    """One file's :class:`FallbackOutcome` from those of its chunks.
+
+    Example
+    -------
+    >>> _merge_outcomes([FallbackOutcome(("chat",), "decoded"),
+    ...     FallbackOutcome(("repetition", "chat"), "emptied"), CLEAN])
+    FallbackOutcome(checks=('chat', 'repetition'), fallback='emptied')
+    """
+    checks = tuple(dict.fromkeys(check for outcome in outcomes for check in outcome.checks))
+    statuses = {outcome.fallback for outcome in outcomes}
+    fallback = next((status for status in ("emptied", "decoded") if status in statuses), None)
+    return FallbackOutcome(checks, fallback)

@@ -28,7 +28,16 @@ Without ``--output`` the answers are printed: the bare answer for a single
 file, ``path<TAB>answer`` lines otherwise. With ``--output FILE.csv`` or
 ``FILE.jsonl`` one row per file is written (``id, path, duration, text,
 error``, plus ``prompts`` with ``--prompts``) and a progress bar runs on
-stderr. A file that cannot be used (empty, silent, corrupt, not audio) gets
+stderr.
+
+``transcribe`` never returns a chat reply: a degenerate transcript (a loop,
+the prompt echoed, "I'm sorry, but I can't assist ...":
+:mod:`speechbrain_listen.inference.degeneracy`) is decoded again with a
+constrained fallback and emptied if still degenerate, unless the model's
+``degeneracy_fallback`` is off or ``--no-degeneracy-fallback`` is given.
+Its output files then have two more columns: ``degenerate`` (the checks
+that fired on the first transcript, ``;``-separated) and ``fallback``
+(``decoded`` or ``emptied``), and the counts are printed at the end. A file that cannot be used (empty, silent, corrupt, not audio) gets
 an ``error`` naming it, the other files are still processed, and the exit
 status is 1.
 
@@ -58,6 +67,7 @@ MANIFEST_SUFFIXES = (".csv", ".jsonl", ".json", ".txt", ".lst")
 PATH_COLUMNS = ("wav", "path", "audio", "file", "filepath")
 ID_COLUMNS = ("ID", "id", "utt_id", "key")
 OUTPUT_FIELDS = ("id", "path", "duration", "text", "error")
+FALLBACK_FIELDS = ("degenerate", "fallback")
 VERIFY_FIELDS = ("id", "first", "second", "label", "parsed", "answer", "error")
 
 
@@ -184,10 +194,14 @@ def collect_items(inputs, path_column=None, data_root=None):
 class ResultWriter:
     """Writes one row per file (or pair) as CSV or JSONL, flushed as it goes."""
 
-    def __init__(self, path, fmt=None, with_prompts=False, fields=OUTPUT_FIELDS):
+    def __init__(self, path, fmt=None, with_prompts=False, fields=OUTPUT_FIELDS, with_fallback=False):
         self.path = path
         self.fmt = fmt or ("jsonl" if str(path).lower().endswith((".jsonl", ".json")) else "csv")
-        self.fields = list(fields) + (["prompts"] if with_prompts else [])
+        self.fields = (
+            list(fields)
+            + (list(FALLBACK_FIELDS) if with_fallback else [])
+            + (["prompts"] if with_prompts else [])
+        )
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.file = open(path, "w", encoding="utf-8", newline="")
         self.csv = None
@@ -261,8 +275,15 @@ def run_inference(args):
         "caption": model.hparams.caption_instruction,
     }.get(args.command)
     long_audio = args.long_audio or ("stitch" if args.command == "transcribe" else "error")
+    fallback = (
+        args.command == "transcribe"
+        and model.degeneracy_fallback
+        and not getattr(args, "no_degeneracy_fallback", False)
+    )
 
-    writer = ResultWriter(args.output, args.format, args.prompts) if args.output else None
+    writer = (
+        ResultWriter(args.output, args.format, args.prompts, with_fallback=fallback) if args.output else None
+    )
     show_bar = writer is not None and not args.quiet
     bar = tqdm(total=len(items), unit="file", disable=not show_bar, file=sys.stderr)
     failed, printed = 0, []
@@ -277,6 +298,7 @@ def run_inference(args):
                 num_prompts=args.num_prompts,
                 return_prompts=args.prompts,
                 batch_size=args.batch_size,
+                degeneracy_fallback=fallback,
             )
             for item, result in zip(group, results):
                 row = {
@@ -286,6 +308,8 @@ def run_inference(args):
                     "text": result.text,
                     "error": result.error,
                     "prompts": None if result.prompt_indices is None else result.prompt_indices.tolist(),
+                    "degenerate": ";".join(result.degenerate) or None,
+                    "fallback": result.fallback,
                 }
                 if not result.ok:
                     failed += 1
@@ -312,6 +336,8 @@ def run_inference(args):
             f"wrote {len(items)} results ({failed} failed) to {args.output}",
             file=sys.stderr,
         )
+    if fallback and not args.quiet:
+        print(model.degeneracy_counts.summary(), file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -479,6 +505,13 @@ def _add_inference_parser(subparsers, name, help_text):
         help="audio longer than the encoder window: stitch chunk transcripts "
         "(default for transcribe), join chunk answers, or fail (default otherwise)",
     )
+    if name == "transcribe":
+        parser.add_argument(
+            "--no-degeneracy-fallback",
+            action="store_true",
+            help="keep degenerate transcripts (loops, chat replies) as decoded "
+            "instead of decoding them again or emptying them",
+        )
     parser.add_argument("--path-column", help="manifest column with the audio path")
     parser.add_argument("--data-root", help="replaces $data_root in manifest paths")
     _add_loading_arguments(parser)

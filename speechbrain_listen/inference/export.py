@@ -312,7 +312,13 @@ def inference_settings(tree, instructions=None):
     from speechbrain_listen.tasks.instructions import TEST_INSTRUCTIONS
 
     settings = dict(DEFAULT_INFERENCE)
-    for key in ("sample_rate", "num_beams", "max_new_tokens", "max_new_tokens_per_second"):
+    for key in (
+        "sample_rate",
+        "num_beams",
+        "max_new_tokens",
+        "max_new_tokens_per_second",
+        "degeneracy_fallback",
+    ):
         if _plain(tree.get(key)) is not None:
             settings[key] = _plain(tree[key])
     if _plain(tree.get("test_batch_size")) is not None:

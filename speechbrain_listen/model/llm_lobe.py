@@ -22,6 +22,8 @@ Authors
 """
 
 import math
+import re
+import warnings
 from typing import NamedTuple
 
 import torch
@@ -124,6 +126,7 @@ class LLMLobe(TrainableStateModule):
             self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.end_of_turn_id
         )
         self._prompt_cache = {}
+        self.banned_token_ids = self._find_banned_token_ids()
         self.train(False)
 
     @property
@@ -170,6 +173,46 @@ class LLMLobe(TrainableStateModule):
                 raise ValueError("cannot find an end-of-turn token in the chat template")
             return self.tokenizer.eos_token_id
         return ids[0]
+
+    def template_markers(self):
+        """Template text that must never appear in an answer.
+
+        The tags of ``user_template`` (``<Speech>``, ``</Speech>``,
+        ``<SpeechHere>``) and the chat-template markers: the tokenizer's
+        special tokens found in the rendered template (e.g. ``<|im_start|>``)
+        and ``<|...|>`` markup of the template text.
+
+        Returns
+        -------
+        list of str
+        """
+        rendered = self._chat("hi")
+        markers = re.findall(r"</?[A-Za-z][\w]*>", self.user_template)
+        markers += re.findall(r"<\|[^<>|]+\|>", rendered)
+        markers += [tok for tok in self.tokenizer.all_special_tokens if tok and tok in rendered]
+        return list(dict.fromkeys(markers))
+
+    def _find_banned_token_ids(self):
+        """Token sequences decoding must not produce (``bad_words_ids``).
+
+        Each template marker, alone and after a space, as tokenized; a
+        single-token marker is banned outright. Sequences whose last token
+        stops decoding (end of turn, EOS) are kept out: answers must end.
+        """
+        stop = {self.end_of_turn_id, self.tokenizer.eos_token_id}
+        special = dict(zip(self.tokenizer.all_special_tokens, self.tokenizer.all_special_ids))
+        banned = []
+        for marker in self.template_markers():
+            if marker in special:
+                variants = [[special[marker]]]
+            else:
+                variants = [
+                    self.tokenizer(v, add_special_tokens=False).input_ids for v in (marker, " " + marker)
+                ]
+            for ids in variants:
+                if ids and ids[-1] not in stop and ids not in banned:
+                    banned.append(ids)
+        return banned
 
     def prompt_ids(self, instruction):
         """Token ids before and after the audio for one instruction.
@@ -321,8 +364,11 @@ class LLMLobe(TrainableStateModule):
         )
 
     @torch.no_grad()
-    def generate(self, inputs, num_beams=4, max_new_tokens=150, example_limits=None):
+    def generate(self, inputs, num_beams=4, max_new_tokens=150, example_limits=None, **generate_kwargs):
         """Decodes a batch with beam search and KV cache.
+
+        The template's tags and chat markers (:meth:`template_markers`) are
+        banned from every answer (``bad_words_ids``).
 
         Arguments
         ---------
@@ -335,6 +381,9 @@ class LLMLobe(TrainableStateModule):
         example_limits : list of int, optional
             A length limit per example (e.g. from its audio duration, see
             :class:`PerExampleLengthLimit`), applied below ``max_new_tokens``.
+        **generate_kwargs : dict
+            More options of transformers ``generate`` (e.g. the fallback
+            decode's ``no_repeat_ngram_size`` and ``repetition_penalty``).
 
         Returns
         -------
@@ -348,7 +397,15 @@ class LLMLobe(TrainableStateModule):
         if example_limits is not None:
             max_new_tokens = min(max_new_tokens, max(example_limits))
             stopping.append(PerExampleLengthLimit(example_limits))
-        out = self.model.generate(
+        with warnings.catch_warnings():
+            # The prompt is embeddings: the penalties act on the answer alone, as wanted.
+            warnings.filterwarnings("ignore", message="Passing `.*` with `inputs_embeds`")
+            out = self._generate(inputs, num_beams, max_new_tokens, stop_ids, stopping, generate_kwargs)
+        return [text.strip() for text in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
+
+    def _generate(self, inputs, num_beams, max_new_tokens, stop_ids, stopping, generate_kwargs):
+        """transformers ``generate`` with the lobe's settings."""
+        return self.model.generate(
             inputs_embeds=inputs.embeds,
             attention_mask=inputs.attention_mask,
             num_beams=num_beams,
@@ -357,8 +414,9 @@ class LLMLobe(TrainableStateModule):
             eos_token_id=stop_ids,
             pad_token_id=self.pad_id,
             stopping_criteria=stopping or None,
+            bad_words_ids=self.banned_token_ids or None,
+            **generate_kwargs,
         )
-        return [text.strip() for text in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
 
 
 class PerExampleLengthLimit(StoppingCriteria):

@@ -31,6 +31,14 @@ Bad training batches are skipped and counted (``bad_batches``); at TEST the
 prompts chosen for every example are written beside the scores
 (``prompt_choices``).
 
+With hparams ``degeneracy_fallback: True`` (the ASR recipes), every TEST
+transcript (ASR examples only: ``batch.task == "asr"``, or all examples when
+the scoring's task is ``asr``) that loops, echoes the prompt or reads like a
+chat reply is decoded again with a constrained fallback and emptied if still
+degenerate (``speechbrain_listen.inference.degeneracy``, the same policy as
+the inference interface); the test log and summary say ``degenerate
+transcripts: N, fallback decodes: M, emptied: K``.
+
 Authors
  * speechbrain-listen contributors 2026
 """
@@ -49,6 +57,7 @@ from speechbrain.utils.checkpoints import (
 from speechbrain.utils.distributed import if_main_process
 from speechbrain.utils.logger import get_logger
 
+from speechbrain_listen.inference.degeneracy import DegeneracyCounts, DegeneracyDetector, decode_with_fallback
 from speechbrain_listen.model.audio_prompting import prompt_audio
 from speechbrain_listen.model.llm_lobe import duration_length_limits
 from speechbrain_listen.scoring.transcription import TranscriptionScoring
@@ -103,6 +112,7 @@ class ListenBrain(sb.Brain):
         self.loss_parts = {}
         self.prompt_choices = PromptChoices()
         self.bad_batches = BadBatches()
+        self.degeneracy_counts = DegeneracyCounts()
         if self.checkpointer is not None:
             # Optional: checkpoints written before it existed still load.
             self.checkpointer.add_recoverable("random_state", RandomState(), optional_load=True)
@@ -245,12 +255,21 @@ class ListenBrain(sb.Brain):
         hyps = None
         if stage != sb.Stage.TRAIN and self.should_decode(stage):
             beams = self.hparams.num_beams if stage == sb.Stage.TEST else self.hparams.valid_num_beams
+            inputs = self.llm.build_inputs(wrapped, prompts)
+            limits = self.length_limits(wavs, wav_lens)
             hyps = self.llm.generate(
-                self.llm.build_inputs(wrapped, prompts),
+                inputs,
                 num_beams=beams,
                 max_new_tokens=self.hparams.max_new_tokens,
-                example_limits=self.length_limits(wavs, wav_lens),
+                example_limits=limits,
             )
+            rows = self.transcript_rows(batch) if stage == sb.Stage.TEST and self.degeneracy_fallback else []
+            if rows:
+                detector = DegeneracyDetector.for_llm(self.llm, [batch.instruction[i] for i in rows])
+                hyps, outcomes = decode_with_fallback(
+                    self.llm, inputs, hyps, rows, detector, self.hparams.max_new_tokens, limits
+                )
+                self.degeneracy_counts.add(outcomes)
         return {
             "ce": ce,
             "selection_loss": prompted.selection_loss,
@@ -258,6 +277,22 @@ class ListenBrain(sb.Brain):
             "hyps": hyps,
             "indices": prompted.indices,
         }
+
+    @property
+    def degeneracy_fallback(self):
+        """Hparams ``degeneracy_fallback`` (off when absent)."""
+        return bool(getattr(self.hparams, "degeneracy_fallback", False))
+
+    def transcript_rows(self, batch):
+        """The examples of a batch whose answer is a transcript (ASR).
+
+        With a ``task`` per example (the multitask recipe) those of task
+        ``asr``; otherwise every example when the scoring's task is ``asr``.
+        """
+        tasks = getattr(batch, "task", None)
+        if tasks is None:
+            return list(range(len(batch.id))) if getattr(self.scoring, "task", None) == "asr" else []
+        return [i for i, task in enumerate(tasks) if task == "asr"]
 
     def alignment_loss(self, batch, prompted):
         """The token-alignment CTC of the examples whose target is spoken.
@@ -357,6 +392,8 @@ class ListenBrain(sb.Brain):
             self.scoring.start(stage)
         if stage == sb.Stage.TEST and self.prompt_provider is not None:
             self.prompt_choices.start(unwrap(self.prompt_provider))
+        if stage == sb.Stage.TEST:
+            self.degeneracy_counts = DegeneracyCounts()
 
     def on_stage_end(self, stage, stage_loss, epoch=None):
         """Logs, checkpoints on VALID, writes the per-utterance file on TEST."""
@@ -389,6 +426,9 @@ class ListenBrain(sb.Brain):
             if self.prompt_provider is not None:
                 # Which N decoded: a prompt-count sweep logs one test per N.
                 meta["prompts N"] = unwrap(self.prompt_provider).num_prompts
+            if self.degeneracy_fallback:
+                stats.update(self.degeneracy_counts.stats())
+                logger.info(self.degeneracy_counts.summary())
             self.hparams.train_logger.log_stats(stats_meta=meta, test_stats=stats)
             if if_main_process():
                 self.write_test_outputs()
@@ -401,13 +441,13 @@ class ListenBrain(sb.Brain):
         which the recipe sets before each test split.
         """
         output_file = getattr(self.hparams, self.scoring.output_hparam)
-        self.scoring.write(
-            output_file,
-            {
-                "epoch": self.hparams.epoch_counter.current,
-                "num_beams": self.hparams.num_beams,
-            },
-        )
+        info = {
+            "epoch": self.hparams.epoch_counter.current,
+            "num_beams": self.hparams.num_beams,
+        }
+        if self.degeneracy_fallback:
+            info.update(self.degeneracy_counts.stats())
+        self.scoring.write(output_file, info)
         if self.prompt_provider is not None:
             self.prompt_choices.write(output_file, unwrap(self.prompt_provider))
 
