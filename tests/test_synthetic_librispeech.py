@@ -5,9 +5,12 @@ tiny corpus (22 utterances, well under a second of espeak-ng time) and skip
 when espeak-ng or sox is missing (the Makefile installs both).
 """
 
+import collections
 import csv
+import hashlib
 import importlib
 import json
+import random
 import re
 import shutil
 import sys
@@ -18,6 +21,7 @@ import pytest
 import soundfile
 
 from listen_offline.synthetic import librispeech as synth
+from listen_offline.synthetic import voices
 from listen_offline.synthetic.librispeech import (
     DEFAULT_SPLITS,
     SplitSpec,
@@ -31,6 +35,7 @@ from listen_offline.synthetic.text import (
     normalize_transcript,
     python_docs_sentences,
     select_sentences,
+    source_fingerprint,
     split_sentences,
 )
 
@@ -408,7 +413,8 @@ def test_same_options_skip(corpus):
         [str(corpus.parent), "--no_progress",
          "--train_speakers", "3", "--train_utts_per_speaker", "4",
          "--dev_speakers", "2", "--dev_utts_per_speaker", "2",
-         "--test_speakers", "3", "--test_utts_per_speaker", "2"]
+         "--test_speakers", "3", "--test_utts_per_speaker", "2",
+         "--engines", "espeak"]
     ) == corpus  # fmt: skip
     assert (marker.stat().st_mtime_ns, flac.stat().st_mtime_ns) == stamps
 
@@ -448,7 +454,7 @@ def test_cli_writes_a_corpus(tmp_path, capsys):
          "--train_speakers", "1", "--train_utts_per_speaker", "1",
          "--dev_speakers", "1", "--dev_utts_per_speaker", "1",
          "--test_speakers", "2", "--test_utts_per_speaker", "1",
-         "--test_split", "test-other"]
+         "--test_split", "test-other", "--engines", "espeak"]
     )  # fmt: skip
     assert corpus == tmp_path / "LibriSpeech"
     assert len(list(corpus.glob("test-other/*/*/*.flac"))) == 2
@@ -483,3 +489,144 @@ def test_synthesis_failure_leaves_no_corpus(tmp_path, monkeypatch):
     out = generate_librispeech(tmp_path, splits=[SplitSpec("dev-clean", 1, 2)], progress=False)
     assert len(list(out.glob("dev-clean/*/*/*.flac"))) == 2
     assert not (tmp_path / ".LibriSpeech.partial").exists()
+
+
+# ------------------------------------------------------- other engines
+
+ENGINE_SPLITS = (
+    SplitSpec("train-clean-100", speakers=2, utts_per_speaker=2),
+    SplitSpec("test-clean", speakers=2, utts_per_speaker=1),
+)
+# sha256 of the default espeak-only plan (seeds 0 and 1) before engines were
+# added, for the text source below (Python 3.11.7's documentation).
+OLD_PLAN_SHA256 = {
+    0: "12c24a84c95bca7aa3779926433cec70204a85901b21d54895e2b88549acc83a",
+    1: "bd63233097f00c434ff38aabc0cb5f0f57bb9b7f00703c5093d26612f0c513dd",
+}
+OLD_TEXT_SHA256 = "6db98ea7051ac86bb87c9b7d6b2ac621c7ac613f9274034d0af4c9a25b9856bf"
+
+
+def _plan_digest(plan):
+    rows = [(u.utt_id, u.split, u.spoken, u.transcript, u.voice) for u in plan]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _needs_engine(engine):
+    problem = voices.missing_engine(engine)
+    return pytest.mark.skipif(problem is not None, reason=problem or "")
+
+
+def test_espeak_only_plan_is_unchanged():
+    sentences = python_docs_sentences(5, 20)
+    for seed in (0, 1):
+        old = plan_librispeech(seed=seed, sentences=sentences)
+        new = plan_librispeech(seed=seed, sentences=sentences, engines="espeak")
+        assert old == new
+        if source_fingerprint(sentences)["sha256"] != OLD_TEXT_SHA256:
+            continue  # Another Python's documentation: other sentences.
+        assert _plan_digest(new) == OLD_PLAN_SHA256[seed]
+
+
+def test_mix_plan_deals_engines_with_unique_settings():
+    plan = plan_librispeech(seed=0, engines="all")
+    speakers = {}
+    for utt in plan:
+        speakers.setdefault(utt.speaker_id, (utt.split, utt.voice))
+    engines = collections.Counter(getattr(v, "engine", "espeak") for _, v in speakers.values())
+    assert set(engines) == set(voices.ENGINES)
+    assert max(engines.values()) - min(engines.values()) <= 1
+    # Every speaker has its own setting, so no test speaker is heard in
+    # training; speaker ids are disjoint across splits.
+    keys = [
+        (v.engine, v.name, v.pitch_cents)
+        if isinstance(v, voices.EngineVoice)
+        else ("espeak", v.voice, v.variant)
+        for _, v in speakers.values()
+    ]
+    assert len(keys) == len(set(keys))
+    by_split = collections.defaultdict(set)
+    for speaker_id, (split, _) in speakers.items():
+        by_split[split].add(speaker_id)
+    splits = list(by_split.values())
+    assert all(a.isdisjoint(b) for i, a in enumerate(splits) for b in splits[i + 1 :])
+    # Seeded; and the espeak speakers are drawn as in an espeak-only plan.
+    assert plan == plan_librispeech(seed=0, engines="piper,festival,flite,espeak")
+    assert plan != plan_librispeech(seed=1, engines="all")
+
+
+def test_engine_names_are_checked():
+    with pytest.raises(ValueError, match="Unknown engines"):
+        synth.normalize_engines("espeak,gtts")
+    with pytest.raises(ValueError, match="piper speakers"):
+        plan_librispeech(splits=[SplitSpec("train", 200, 1)], sentences=_pool(200), engines="piper")
+
+
+def test_missing_engine_is_named_with_its_install_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(voices.importlib.util, "find_spec", lambda name: None)
+    problem = voices.missing_engine("piper")
+    assert "piper-tts" in problem and "pip install" in problem
+    with pytest.raises(RuntimeError, match="piper-tts"):
+        generate_librispeech(tmp_path, splits=[SplitSpec("dev-clean", 1, 1)], engines="piper")
+    assert not any(tmp_path.iterdir())
+
+
+def _synth_one(engine, voice, text, path):
+    if engine == "piper":
+        voices.synthesize_piper_speaker([(text, path)], voice, session_seed=7)
+    else:
+        voices.synthesize_engine(text, voice, path)
+    return path
+
+
+ENGINE_TEXT = "The module provides a portable way of using operating system functionality."
+
+
+@pytest.mark.parametrize("engine", ["flite", "festival", "piper"])
+def test_engine_voice_audio(engine, tmp_path):
+    problem = voices.missing_engine(engine)
+    if problem:
+        pytest.skip(problem)
+    rng = random.Random(0)
+    names = list(voices.ENGINE_VOICES[engine])
+    a = voices.draw_voice(engine, names[0], -200, rng)
+    b = voices.draw_voice(engine, names[-1], 200, rng)
+    pa = _synth_one(engine, a, ENGINE_TEXT, tmp_path / "a.flac")
+    pb = _synth_one(engine, b, ENGINE_TEXT, tmp_path / "b.flac")
+    pa2 = _synth_one(engine, a, ENGINE_TEXT, tmp_path / "a2.flac")
+    n_words = len(ENGINE_TEXT.split())
+    for path in (pa, pb):
+        info = soundfile.info(str(path))
+        assert info.format == "FLAC" and info.subtype == "PCM_16"
+        assert info.samplerate == 16000 and info.channels == 1
+        assert 0.8 < n_words / info.duration < 6.0, (path, info.duration)
+        audio, _ = soundfile.read(str(path), dtype="float32")
+        assert 0.01 < float(np.sqrt(np.mean(audio**2))) < 0.5
+        assert np.abs(audio).max() < 1.0
+    # Deterministic for a voice (and, for piper, a session seed); another
+    # voice sounds different.
+    assert pa.read_bytes() == pa2.read_bytes()
+    assert pa.read_bytes() != pb.read_bytes()
+
+
+def test_mixed_corpus(tmp_path):
+    ready, problems = synth.available_engines()
+    if problems:
+        pytest.skip("; ".join(problems))
+    splits = (
+        SplitSpec("train-clean-100", speakers=4, utts_per_speaker=1),
+        SplitSpec("test-clean", speakers=4, utts_per_speaker=1),
+    )
+    corpus = generate_librispeech(tmp_path / "a", seed=3, splits=splits, progress=False, engines=ready)
+    again = generate_librispeech(tmp_path / "b", seed=3, splits=splits, progress=False, engines=ready)
+    files = _all_files(corpus)
+    assert files == _all_files(again)
+    assert len([name for name in files if name.endswith(".flac")]) == 8
+    info = corpus_info(corpus)
+    assert info["options"]["engines"] == list(voices.ENGINES)
+    assert {"flite", "festival", "piper-tts"} <= set(info["tools"])
+    speakers = (corpus / "SPEAKERS.TXT").read_text()
+    for engine in ("espeak-ng", "flite", "festival", "piper"):
+        assert f"| {engine} " in speakers
+    for flac in corpus.glob("*/*/*/*.flac"):
+        info = soundfile.info(str(flac))
+        assert info.samplerate == 16000 and info.channels == 1 and 1.0 < info.duration < 15.0

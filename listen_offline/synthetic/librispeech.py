@@ -26,6 +26,13 @@ Audio is 16 kHz mono 16-bit FLAC. Each line of a ``.trans.txt`` file is
   Every speaker of the corpus has its own (voice, variant) pair, so no
   train speaker even sounds like a dev or test speaker; speaker ids are
   distinct across splits, as in LibriSpeech.
+* **Engines**: ``engines=("espeak",)`` (the API default, and
+  ``--engines espeak``) is the espeak-only corpus described here, with the
+  same plan and record as before engines existed. ``--engines all`` (the
+  command line's default when flite, festival and piper are all installed)
+  deals the speakers in turn to espeak-ng, flite, festival and piper
+  (:mod:`listen_offline.synthetic.voices`), each speaker with a setting no
+  other speaker has.
 * **Speech**: ``espeak-ng`` (22.05 kHz WAV on its stdout) piped through
   ``sox`` (3 dB of headroom so that resampling never clips, resampling to
   16 kHz, FLAC). Both are Debian packages:
@@ -77,6 +84,17 @@ from listen_offline.synthetic.records import (
 from listen_offline.synthetic.text import (
     python_docs_sentences,
     source_fingerprint,
+)
+from listen_offline.synthetic.voices import (
+    ENGINES,
+    EngineVoice,
+    draw_voice,
+    engine_versions,
+    missing_engine,
+    piper_session_seed,
+    synthesize_engine,
+    synthesize_piper_speaker,
+    voice_pool,
 )
 
 # Plain logging (not speechbrain's get_logger): importing speechbrain pulls
@@ -254,7 +272,7 @@ class PlannedUtterance:
         Text given to the synthesizer (with punctuation for prosody).
     transcript : str
         LibriSpeech-style transcript written to ``.trans.txt``.
-    voice : EspeakVoice
+    voice : EspeakVoice or EngineVoice
         The speaker's voice.
     """
 
@@ -264,7 +282,7 @@ class PlannedUtterance:
     index: int
     spoken: str
     transcript: str
-    voice: EspeakVoice
+    voice: "EspeakVoice | EngineVoice"
 
     @property
     def utt_id(self):
@@ -282,7 +300,14 @@ class PlannedUtterance:
         return self.chapter_dir / f"{self.utt_id}.flac"
 
 
-def plan_librispeech(seed=0, splits=DEFAULT_SPLITS, sentences=None, min_words=5, max_words=20):
+def plan_librispeech(
+    seed=0,
+    splits=DEFAULT_SPLITS,
+    sentences=None,
+    min_words=5,
+    max_words=20,
+    engines=("espeak",),
+):
     """Decides every utterance of the corpus: who reads what, where.
 
     Pure and fast (no synthesis), so it is the place where the corpus's
@@ -308,6 +333,13 @@ def plan_librispeech(seed=0, splits=DEFAULT_SPLITS, sentences=None, min_words=5,
         Fewest words per transcript (used for the default pool only).
     max_words : int
         Most words per transcript (used for the default pool only).
+    engines : sequence of str
+        Speech engines (of ``ENGINES``). ``("espeak",)``, the default,
+        gives exactly the espeak-only plan of earlier versions. With
+        several, speakers are dealt to the engines in turn (in the order
+        of ``ENGINES``), each with a setting no other speaker has: an
+        espeak-ng (voice, variant) pair or an (engine voice, pitch shift)
+        pair (:func:`~listen_offline.synthetic.voices.voice_pool`).
 
     Returns
     -------
@@ -344,13 +376,18 @@ def plan_librispeech(seed=0, splits=DEFAULT_SPLITS, sentences=None, min_words=5,
             f"pool has {len(sentences)}; ask for fewer utterances or widen "
             f"the word range."
         )
+    engines = normalize_engines(engines)
     pairs = [(v, variant) for v in ESPEAK_VOICES for variant in ESPEAK_VARIANTS]
     needed_speakers = sum(spec.speakers for spec in splits)
-    if needed_speakers > len(pairs):
-        raise ValueError(
-            f"The splits need {needed_speakers} speakers but there are only "
-            f"{len(pairs)} distinct (voice, variant) pairs."
-        )
+    per_engine = _speakers_per_engine(needed_speakers, engines)
+    for engine, count in per_engine.items():
+        available = len(pairs) if engine == "espeak" else len(voice_pool(engine))
+        if count > available:
+            raise ValueError(
+                f"The splits need {count} {engine} speakers but there are "
+                f"only {available} distinct {engine} settings"
+                + (" ((voice, variant) pairs)." if engine == "espeak" else " ((voice, pitch) pairs).")
+            )
     needed_chapters = sum(s.speakers * s.chapters_per_speaker for s in splits)
     if needed_chapters > len(_CHAPTER_IDS):
         raise ValueError(f"Too many chapters requested: {needed_chapters}")
@@ -369,18 +406,29 @@ def plan_librispeech(seed=0, splits=DEFAULT_SPLITS, sentences=None, min_words=5,
     speaker_stream = shuffled(_SPEAKER_IDS, "speaker-ids")
     chapter_stream = shuffled(_CHAPTER_IDS, "chapter-ids")
     prosody_rng = random.Random(f"{seed}:prosody")
+    # Other engines: their own streams, so espeak speakers are drawn as
+    # in the espeak-only corpus.
+    engine_streams = {e: shuffled(voice_pool(e), f"voices:{e}") for e in engines if e != "espeak"}
+    engine_rngs = {e: random.Random(f"{seed}:prosody:{e}") for e in engines if e != "espeak"}
+    speaker_count = 0
 
     planned = {}
     for spec in sorted(splits, key=lambda s: _ROLE_ORDER[_split_role(s.name)]):
         utterances = []
         for _ in range(spec.speakers):
-            voice_name, variant = next(pair_stream)
-            voice = EspeakVoice(
-                voice_name,
-                variant,
-                prosody_rng.choice(ESPEAK_SPEEDS),
-                prosody_rng.choice(ESPEAK_PITCHES),
-            )
+            engine = engines[speaker_count % len(engines)]
+            speaker_count += 1
+            if engine == "espeak":
+                voice_name, variant = next(pair_stream)
+                voice = EspeakVoice(
+                    voice_name,
+                    variant,
+                    prosody_rng.choice(ESPEAK_SPEEDS),
+                    prosody_rng.choice(ESPEAK_PITCHES),
+                )
+            else:
+                name, cents = next(engine_streams[engine])
+                voice = draw_voice(engine, name, cents, engine_rngs[engine])
             speaker_id = next(speaker_stream)
             chapters = sorted(next(chapter_stream) for _ in range(spec.chapters_per_speaker))
             sizes = _deal(spec.utts_per_speaker, len(chapters))
@@ -410,6 +458,7 @@ def generate_librispeech(
     max_words=20,
     num_workers=2,
     progress=True,
+    engines=("espeak",),
 ):
     """Writes (or finds) a synthetic LibriSpeech corpus under ``root``.
 
@@ -437,6 +486,10 @@ def generate_librispeech(
         and a sox process).
     progress : bool
         Show a tqdm progress bar.
+    engines : sequence of str
+        Speech engines to mix (see :func:`plan_librispeech`);
+        ``("espeak",)`` writes the espeak-only corpus of earlier versions,
+        with the same record (so an existing one is reused).
 
     Returns
     -------
@@ -459,12 +512,17 @@ def generate_librispeech(
     >>> len(list(corpus.glob("dev-clean/*/*/*.flac")))  # doctest: +SKIP
     6
     """
+    engines = normalize_engines(engines)
     missing = missing_tools()
-    if missing:
+    if missing and "espeak" in engines:
         raise RuntimeError(
             f"{' and '.join(missing)} not found: the synthetic LibriSpeech "
             f"needs them (Debian: apt-get install -y espeak-ng sox)."
         )
+    problems = [missing_engine(engine) for engine in engines]
+    problems = [problem for problem in problems if problem]
+    if problems:
+        raise RuntimeError("Cannot synthesize: " + "; ".join(problems))
     if num_workers < 1:
         raise ValueError(f"num_workers must be >= 1, got {num_workers}")
     splits = list(splits)
@@ -487,6 +545,10 @@ def generate_librispeech(
         "text_source": source_fingerprint(sentences),
         "tools": tool_versions(),
     }
+    if engines != ("espeak",):
+        # Only then: an espeak-only record stays what it always was.
+        record["options"]["engines"] = list(engines)
+        record["tools"].update(engine_versions(engines))
 
     previous = corpus_info(corpus)
     if previous is not None and _same_corpus(previous, record):
@@ -498,7 +560,7 @@ def generate_librispeech(
             f"{MARKER_FILE}); refusing to overwrite it. Choose another root."
         )
 
-    plan = plan_librispeech(seed, splits, sentences)
+    plan = plan_librispeech(seed, splits, sentences, engines=engines)
     # Built aside and renamed at the end: a crash leaves no LibriSpeech/
     # that looks complete.
     with built_aside(corpus) as partial:
@@ -510,7 +572,7 @@ def generate_librispeech(
         )
         for chapter_dir in sorted({u.chapter_dir for u in plan}):
             (partial / chapter_dir).mkdir(parents=True, exist_ok=True)
-        jobs = [functools.partial(synthesize, u.spoken, u.voice, partial / u.audio_path) for u in plan]
+        jobs = _synthesis_jobs(plan, partial, seed)
         run_parallel(jobs, num_workers, progress, desc="Synthesizing LibriSpeech", unit="utt")
 
         durations = {u.utt_id: soundfile.info(str(partial / u.audio_path)).duration for u in plan}
@@ -528,6 +590,92 @@ def generate_librispeech(
             stats["hours"],
         )
     return corpus
+
+
+def normalize_engines(engines):
+    """Checks engine names and puts them in the order of ``ENGINES``.
+
+    Arguments
+    ---------
+    engines : str or sequence of str
+        Engine names, or one comma-separated string; ``"all"`` (or
+        ``"mix"``) means every engine.
+
+    Returns
+    -------
+    tuple of str
+
+    Example
+    -------
+    >>> normalize_engines("piper,espeak")
+    ('espeak', 'piper')
+    >>> normalize_engines("mix")
+    ('espeak', 'flite', 'festival', 'piper')
+    """
+    if isinstance(engines, str):
+        engines = [e.strip() for e in engines.split(",") if e.strip()]
+    engines = list(engines)
+    if engines in (["all"], ["mix"]):
+        engines = list(ENGINES)
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown or not engines:
+        raise ValueError(f"Unknown engines {unknown or engines}; choose from {', '.join(ENGINES)}")
+    return tuple(e for e in ENGINES if e in engines)
+
+
+def available_engines():
+    """The engines ready on this machine, and why the others are not.
+
+    Returns
+    -------
+    tuple
+        ``(ready, problems)``: a tuple of engine names and a list of
+        sentences naming what is missing with the install command.
+
+    Example
+    -------
+    >>> ready, problems = available_engines()
+    >>> len(ready) + len(problems) == len(ENGINES)
+    True
+    """
+    ready, problems = [], []
+    for engine in ENGINES:
+        problem = missing_engine(engine)
+        if problem:
+            problems.append(problem)
+        else:
+            ready.append(engine)
+    return tuple(ready), problems
+
+
+def _synthesis_jobs(plan, folder, seed):
+    """One job per espeak-ng, flite or festival utterance, per piper speaker.
+
+    A piper speaker's utterances go in one job, in utterance-id order,
+    through one session seeded for that speaker: that is what makes piper's
+    sampled audio reproducible.
+    """
+    jobs = []
+    piper_speakers = {}
+    for utt in plan:
+        engine = getattr(utt.voice, "engine", "espeak")
+        if engine == "espeak":
+            jobs.append(functools.partial(synthesize, utt.spoken, utt.voice, folder / utt.audio_path))
+        elif engine == "piper":
+            piper_speakers.setdefault(utt.speaker_id, []).append(utt)
+        else:
+            jobs.append(functools.partial(synthesize_engine, utt.spoken, utt.voice, folder / utt.audio_path))
+    # Piper jobs first: they are the longest, so they should not be last.
+    piper_jobs = [
+        functools.partial(
+            synthesize_piper_speaker,
+            [(u.spoken, folder / u.audio_path) for u in sorted(utts, key=lambda u: u.utt_id)],
+            utts[0].voice,
+            piper_session_seed(seed, speaker_id),
+        )
+        for speaker_id, utts in sorted(piper_speakers.items())
+    ]
+    return piper_jobs + jobs
 
 
 def corpus_info(corpus):
@@ -691,6 +839,17 @@ def _split_role(name):
     return "train"
 
 
+def _speakers_per_engine(speakers, engines):
+    """How many of ``speakers`` each engine gets when they take turns.
+
+    Example
+    -------
+    >>> _speakers_per_engine(10, ("espeak", "flite", "piper"))
+    {'espeak': 4, 'flite': 3, 'piper': 3}
+    """
+    return dict(zip(engines, _deal(speakers, len(engines)), strict=True))
+
+
 def _deal(total, parts):
     """Splits ``total`` items into ``parts`` near-equal counts, larger first.
 
@@ -760,8 +919,10 @@ def _write_speakers(plan, durations, path):
     for utt in plan:
         entry = speakers.setdefault(utt.speaker_id, [utt.split, utt.voice, 0.0])
         entry[2] += durations[utt.utt_id]
+    espeak_only = all(isinstance(utt.voice, EspeakVoice) for utt in plan)
     lines = [
-        "; Synthetic LibriSpeech: each speaker is one espeak-ng voice setting",
+        "; Synthetic LibriSpeech: each speaker is one "
+        + ("espeak-ng voice setting" if espeak_only else "speech-engine voice setting"),
         "; (listen_offline.synthetic.librispeech).",
         ";ID  |SEX| SUBSET           |MINUTES| NAME",
     ]
@@ -871,6 +1032,19 @@ def main(argv=None):
         default=2,
         help="parallel syntheses (default: %(default)s)",
     )
+    parser.add_argument(
+        "--engines",
+        # espeak by default: every published result so far was measured on
+        # the espeak-only corpus, and an old command must rebuild it.
+        default="espeak",
+        help=(
+            "comma-separated speech engines to mix, of "
+            f"{','.join(ENGINES)} (or 'all'); default 'espeak', the "
+            "espeak-only corpus of earlier versions; 'auto': all engines if "
+            "all are installed, else espeak only (with a warning naming what "
+            "is missing)"
+        ),
+    )
     parser.add_argument("--no_progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -891,6 +1065,19 @@ def main(argv=None):
                 chapters,
             )
         )
+    if args.engines == "auto":
+        ready, problems = available_engines()
+        if problems:
+            logger.warning(
+                "Not all speech engines are installed, so this corpus uses "
+                "espeak-ng only (--engines espeak). Missing: %s",
+                "; ".join(problems),
+            )
+            engines = ("espeak",)
+        else:
+            engines = ready
+    else:
+        engines = normalize_engines(args.engines)
     corpus = generate_librispeech(
         args.root,
         seed=args.seed,
@@ -899,6 +1086,7 @@ def main(argv=None):
         max_words=args.max_words,
         num_workers=args.num_workers,
         progress=not args.no_progress,
+        engines=engines,
     )
     info = corpus_info(corpus)
     print(f"Synthetic LibriSpeech in {corpus}")
