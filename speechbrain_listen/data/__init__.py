@@ -5,4 +5,7 @@
 * ``preparation_records``: the idempotence record every preparer shares.
 * ``pipelines``: data-pipeline pieces shared by the recipes.
 * ``speaker_trials``: VoxCeleb trial lists.
+* ``augmentation``: training-time waveform corruption (generated noise and
+  babble, simulated reverberation, telephone, codec, speed) on SpeechBrain's
+  ``Augmenter``; ``ListenBrain`` applies it to TRAIN batches only.
 """

@@ -27,6 +27,12 @@ references of a clip), or, when there is none,
 Its ``selection_metric`` picks the best checkpoint; ``"loss"`` keeps the one
 with the lowest validation loss (the multitask recipe: no single metric).
 
+With an hparams ``augmentation`` (a SpeechBrain ``Augmenter``, e.g. from
+``speechbrain_listen.data.augmentation.build_augmenter``), TRAIN waveforms
+are corrupted before the encoder (lengths follow speed changes); an
+augmented batch bypasses the frozen-feature cache (its features are
+computed afresh), while VALID/TEST audio stays clean and cached.
+
 Bad training batches are skipped and counted (``bad_batches``); at TEST the
 prompts chosen for every example are written beside the scores
 (``prompt_choices``).
@@ -57,6 +63,7 @@ from speechbrain.utils.checkpoints import (
 from speechbrain.utils.distributed import if_main_process
 from speechbrain.utils.logger import get_logger
 
+from speechbrain_listen.data.augmentation import augment_waveforms
 from speechbrain_listen.inference.degeneracy import DegeneracyCounts, DegeneracyDetector, decode_with_fallback
 from speechbrain_listen.model.audio_prompting import prompt_audio
 from speechbrain_listen.model.llm_lobe import duration_length_limits
@@ -207,6 +214,11 @@ class ListenBrain(sb.Brain):
         return self.modules["token_alignment"] if "token_alignment" in self.modules else None
 
     @property
+    def augmentation(self):
+        """The training waveform ``Augmenter`` (hparams ``augmentation``), or None."""
+        return getattr(self.hparams, "augmentation", None)
+
+    @property
     def llm(self):
         """The LLM lobe, outside any DDP wrapper (for non-forward calls)."""
         return unwrap(self.modules.llm)
@@ -225,6 +237,11 @@ class ListenBrain(sb.Brain):
         """
         batch = batch.to(self.device)
         wavs, wav_lens = batch.sig
+        ids = batch.id
+        if stage == sb.Stage.TRAIN and self.augmentation is not None:
+            wavs, wav_lens, augmented = augment_waveforms(self.augmentation, wavs, wav_lens)
+            if augmented:
+                ids = None  # new audio: fresh features, never the clean clip's cache entry
         prompted = prompt_audio(
             self.modules.audio_encoder,
             self.modules.connector,
@@ -233,7 +250,7 @@ class ListenBrain(sb.Brain):
             wavs,
             wav_lens,
             batch.instruction,
-            ids=batch.id,
+            ids=ids,
         )
         wrapped, prompts = prompted.wrapped, prompted.prompts
 
