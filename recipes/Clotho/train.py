@@ -32,7 +32,12 @@ from speechbrain.utils.distributed import run_on_main
 from speechbrain_listen.data.audio_loading import load_audio_or_placeholder
 from speechbrain_listen.data.pipelines import add_instruction_items, train_loader_options
 from speechbrain_listen.training.brain import ListenBrain
-from speechbrain_listen.training.config_checks import ConfigError, check_hparams, parse_recipe_arguments
+from speechbrain_listen.training.config_checks import (
+    ConfigError,
+    check_hparams,
+    clotho_layout,
+    parse_recipe_arguments,
+)
 
 
 def dataio_prepare(hparams):
@@ -112,9 +117,9 @@ def main(argv):
     """Prepares data, trains, and tests on every test split."""
     try:  # before any model is loaded
         hparams_file, run_opts, overrides = parse_recipe_arguments(argv)
-        check_hparams(hparams_file, overrides)
+        check_hparams(hparams_file, overrides, data_layout=clotho_layout)
     except ConfigError as err:
-        sys.exit(f"{argv[0]}: {err}")
+        sys.exit(f"train.py: {err}")  # the program, not the hparams file: the message names it
     with open(hparams_file, encoding="utf-8") as fin:
         hparams = load_hyperpyyaml(fin, overrides)
 

@@ -148,7 +148,7 @@ def build(argv):
         hparams_file, run_opts, overrides = parse_recipe_arguments(argv)
         check_hparams(hparams_file, overrides, optional_folders=OPTIONAL_TASK_FOLDERS.values())
     except ConfigError as err:
-        sys.exit(f"{argv[0] if argv else 'train.py'}: {err}")
+        sys.exit(f"train.py: {err}")  # the program, not the hparams file: the message names it
     with open(hparams_file, encoding="utf-8") as fin:
         hparams = load_hyperpyyaml(fin, overrides)
 

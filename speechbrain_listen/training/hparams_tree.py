@@ -13,6 +13,7 @@ Authors
  * speechbrain-listen contributors 2026
 """
 
+import difflib
 import io
 
 import ruamel.yaml
@@ -85,6 +86,61 @@ def replace_children(node, replace, seen):
             replace_children(child, replace, seen)
 
 
+def unknown_override(tree, overrides, prefix=""):
+    """The first override whose key the file does not have, or None.
+
+    Arguments
+    ---------
+    tree : dict
+        The hparams as read from the file.
+    overrides : dict
+        Overrides; a dict value over a map of the file is looked into.
+    prefix : str
+        Dotted path of ``tree`` (for nested keys).
+
+    Returns
+    -------
+    tuple or None
+        ``(dotted key, keys of the map it is missing from)``.
+
+    Example
+    -------
+    >>> unknown_override({"lr": 1, "opt": {"beta": 2}}, {"lr": 3, "opt": {"betta": 1}})
+    ('opt.betta', ['beta'])
+    >>> unknown_override({"lr": 1}, {"lr": 2}) is None
+    True
+    """
+    for key, value in overrides.items():
+        if key not in tree:
+            return f"{prefix}{key}", [str(name) for name in tree]
+        if isinstance(value, dict) and isinstance(tree[key], dict):
+            found = unknown_override(tree[key], value, f"{prefix}{key}.")
+            if found is not None:
+                return found
+    return None
+
+
+def unknown_key_message(key, keys, hparams_file):
+    """One line for an unknown override, with the closest keys of the file.
+
+    Example
+    -------
+    >>> unknown_key_message("lr_typo", ["seed", "lr", "min_lr", "batch_size"], "hparams/listen.yaml")
+    'lr_typo: not a key of hparams/listen.yaml (did you mean: lr?)'
+    >>> unknown_key_message("zzz", ["lr"], "h.yaml")
+    'zzz: not a key of h.yaml'
+    """
+    name = key.rsplit(".", 1)[-1]
+    close = difflib.get_close_matches(name, keys, n=4, cutoff=0.6)
+    # A typo appended to a short key ("lr_typo") is far from it by ratio.
+    prefixed = [k for k in keys if len(k) > 1 and name.startswith(k) and k not in close]
+    close = (prefixed + close)[:4] if prefixed else close
+    if not close:
+        close = difflib.get_close_matches(name, keys, n=4, cutoff=0.4)
+    hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+    return f"{key}: not a key of {hparams_file}{hint}"
+
+
 def read_hparams_tree(hparams_file, overrides=None):
     """The hparams as a ruamel tree, references resolved, nothing instantiated.
 
@@ -107,7 +163,8 @@ def read_hparams_tree(hparams_file, overrides=None):
     Raises
     ------
     HparamsError
-        For an override of a key the file does not have.
+        For a missing file, or an override of a key the file does not have
+        (one line, with the closest keys).
 
     Example
     -------
@@ -124,15 +181,28 @@ def read_hparams_tree(hparams_file, overrides=None):
     >>> read_hparams_tree(path, {"sise": 8})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    speechbrain_listen.training.hparams_tree.HparamsError: ...sise...
+    speechbrain_listen.training.hparams_tree.HparamsError: sise: not a key of ... (did you mean: size?)
+    >>> read_hparams_tree(path + ".nope")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    speechbrain_listen.training.hparams_tree.HparamsError: ...hparams.yaml.nope: no such hparams file
     """
     from hyperpyyaml import resolve_references
 
     yaml = ruamel.yaml.YAML()
-    with open(hparams_file, encoding="utf-8") as fin:
-        tree = yaml.load(fin)
+    try:
+        with open(hparams_file, encoding="utf-8") as fin:
+            tree = yaml.load(fin)
+    except FileNotFoundError:
+        raise HparamsError(f"{hparams_file}: no such hparams file") from None
+    except IsADirectoryError:
+        raise HparamsError(f"{hparams_file}: a folder, not an hparams file") from None
     if overrides:
         from hyperpyyaml.core import recursive_update
+
+        unknown = unknown_override(tree, overrides)
+        if unknown is not None:
+            raise HparamsError(unknown_key_message(*unknown, hparams_file))
 
         try:
             recursive_update(tree, overrides, must_match=True)
