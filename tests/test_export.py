@@ -150,6 +150,9 @@ def test_lora_model_from_recipe_hparams_and_overrides(
     )
     ckpts = sorted(p.name for p in dest.glob("*.ckpt"))
     assert ckpts == ["audio_encoder.ckpt", "connector.ckpt", "llm.ckpt"]
+    text = (dest / "hyperparams.yaml").read_text()
+    # Frozen sources are top-level keys, overridable when loading.
+    assert "ckp_path: !ref <beats_checkpoint>" in text and "source: !ref <whisper_source>" in text
     info = json.loads((dest / "export_info.json").read_text())
     assert info["checkpoint_meta"]["WER"] == 50.0
 
@@ -214,8 +217,10 @@ def test_small_yaml_export_leaves_out_the_training_only_alignment_loss(
     assert "token_alignment" not in (dest / "hyperparams.yaml").read_text()
     loaded = ListenAudioLLM.from_hparams(source=str(dest), savedir=str(tmp_path / "savedir"))
     assert "token_alignment" not in loaded.mods
-    texts = loaded.transcribe_batch(torch.randn(1, 16000) * 0.1, torch.tensor([1.0]))
-    assert len(texts) == 1 and isinstance(texts[0], str)
+    # An ASR model advertises ASR only.
+    assert loaded.hparams.trained_tasks == ["asr"] and loaded.hparams.task_instructions == {}
+    words, tokens = loaded.transcribe_batch(torch.randn(1, 16000) * 0.1, torch.tensor([1.0]))
+    assert len(words) == len(tokens) == 1 and isinstance(words[0], str) and isinstance(tokens[0], list)
 
     # The recipe's per-duration answer limit (6 tokens a second) travels
     # with the model and bounds transcripts, as in the recipe's test.
@@ -237,3 +242,133 @@ def test_small_yaml_export_leaves_out_the_training_only_alignment_loss(
     assert limits == [[6, 3], [2, 2], None]  # longest first; captions are not transcripts
     with pytest.raises(ValueError, match="max_new_tokens_per_second"):
         loaded.transcribe_batch(wavs, max_new_tokens_per_second=0)
+
+
+CLOTHO = Path(__file__).resolve().parents[1] / "recipes" / "Clotho"
+MULTITASK = Path(__file__).resolve().parents[1] / "recipes" / "Multitask"
+
+
+@pytest.fixture
+def clotho_run(tiny_whisper_dir, tiny_llm_dir, tmp_path):
+    """A Clotho-like run (listen_small.yaml, its checkpointer) with two
+    checkpoints saved as the Brain saves them: the first has the best
+    CIDEr-D, the second (the most recent) a lower CIDEr-D but a lower loss.
+    Returns the overrides, the run folder and the first checkpoint's connector."""
+    overrides = {
+        "whisper_source": tiny_whisper_dir,
+        "llm_source": tiny_llm_dir,
+        "whisper_seconds": 3,
+        **TINY_QFORMER,
+        "max_new_tokens": 3,
+        "output_folder": str(tmp_path / "run"),
+    }
+    with open(CLOTHO / "hparams" / "listen_small.yaml") as fin:
+        hparams = load_hyperpyyaml(fin, {**overrides, "data_folder": str(tmp_path)})
+    checkpointer = hparams["checkpointer"]
+    best = checkpointer.save_checkpoint(meta={"CIDEr-D": 30.0, "loss": 2.0})
+    with torch.no_grad():
+        for param in hparams["connector"].parameters():
+            param.add_(1.0)
+    checkpointer.save_checkpoint(meta={"CIDEr-D": 10.0, "loss": 1.0})
+    # The run's own test summary, as CaptioningScoring writes it.
+    summary = {"CIDEr-D": 31.5, "SPIDEr": 20.25, "clips": 4}
+    (tmp_path / "run" / "captions_evaluation_summary.json").write_text(json.dumps(summary))
+    return overrides, tmp_path / "run", Path(best.path) / "connector.ckpt"
+
+
+def test_clotho_export_picks_the_best_cider_checkpoint(clotho_run, tmp_path):
+    """The default selection is the run's own (CaptioningScoring: highest
+    CIDEr-D), not the most recent checkpoint and not the lowest loss;
+    explicit keys still override it."""
+    overrides, run, best_connector = clotho_run
+    hparams_file = str(CLOTHO / "hparams" / "listen_small.yaml")
+    args = [str(run), str(tmp_path / "best"), "--hparams", hparams_file]
+    assert main(args + [f"--override={k}={v}" for k, v in overrides.items()]) == 0
+    info = json.loads((tmp_path / "best" / "export_info.json").read_text())
+    assert info["checkpoint_meta"]["CIDEr-D"] == 30.0
+    assert "highest CIDEr-D" in info["selection"]
+    assert (tmp_path / "best" / "connector.ckpt").read_bytes() == best_connector.read_bytes()
+    # find_checkpoint alone reads the same selection from the hparams.
+    ckpt, _, meta = find_checkpoint(run, hparams_file=hparams_file, overrides=overrides)
+    assert meta["CIDEr-D"] == 30.0 and ckpt == best_connector.parent
+
+    export_model(run, tmp_path / "by_loss", hparams_file=hparams_file, overrides=overrides, min_key="loss")
+    info = json.loads((tmp_path / "by_loss" / "export_info.json").read_text())
+    assert info["checkpoint_meta"]["CIDEr-D"] == 10.0
+
+
+def test_clotho_export_holds_its_task_only_and_a_model_card(clotho_run, tmp_path):
+    overrides, run, _ = clotho_run
+    hparams_file = CLOTHO / "hparams" / "listen_small.yaml"
+    dest = export_model(run, tmp_path / "listen_clotho", hparams_file=hparams_file, overrides=overrides)
+    settings = load_hyperpyyaml((dest / "hyperparams.yaml").read_text(), overrides={})
+    assert settings["trained_tasks"] == ["captioning"]
+    assert settings["task_instructions"] == {}  # no verification/emotion/translation
+    assert json.loads((dest / "export_info.json").read_text())["trained_tasks"] == ["captioning"]
+
+    card = (dest / "README.md").read_text()
+    assert "captioning" in card and "Clotho" in card
+    for absent in ("`sv`", "`emotion`", "`en2zh`", "`asr`"):
+        assert absent not in card
+    assert "from speechbrain_listen.inference import ListenAudioLLM" in card
+    assert "ListenAudioLLM.from_hparams(" in card and "pip install speechbrain-listen" in card
+    assert "captions_evaluation_summary.json" in card and "31.5" in card
+    assert "whisper_source" in card and "llm_source" in card  # the frozen sources
+
+
+def test_an_export_moves_and_its_frozen_sources_are_overridable(clotho_run, tiny_whisper_dir, tmp_path):
+    """No path of the run or of the export folder is written into it: a copy
+    elsewhere loads and decodes with the original and the run gone; the
+    frozen sources are top-level keys a loader can override."""
+    import shutil
+
+    overrides, run, _ = clotho_run
+    hparams_file = CLOTHO / "hparams" / "listen_small.yaml"
+    dest = export_model(run, tmp_path / "out" / "model", hparams_file=hparams_file, overrides=overrides)
+    for path in dest.iterdir():
+        text = path.read_text(errors="replace")
+        assert str(tmp_path) not in text, path.name
+    text = (dest / "hyperparams.yaml").read_text()
+    assert "source: !ref <whisper_source>" in text and "source: !ref <llm_source>" in text
+
+    elsewhere = Path(str(tmp_path) + "_moved")
+    shutil.copytree(dest, elsewhere / "model")
+    shutil.rmtree(tmp_path / "out")
+    shutil.rmtree(run)
+    try:
+        loaded = ListenAudioLLM.from_hparams(
+            source=str(elsewhere / "model"), savedir=str(elsewhere / "savedir")
+        )
+        captions, _ = loaded.caption_batch(torch.randn(1, 16000) * 0.1, torch.tensor([1.0]))
+        assert len(captions) == 1 and isinstance(captions[0], str)
+
+        # The frozen Whisper kept somewhere else: named at load time.
+        whisper_copy = elsewhere / "whisper"
+        shutil.copytree(tiny_whisper_dir, whisper_copy)
+        moved = ListenAudioLLM.from_hparams(
+            source=str(elsewhere / "model"),
+            savedir=str(elsewhere / "savedir2"),
+            overrides={"whisper_source": str(whisper_copy)},
+        )
+        assert moved.hparams.whisper_source == str(whisper_copy)
+        assert len(moved.caption_batch(torch.randn(1, 16000) * 0.1)[0]) == 1
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)
+
+
+def test_multitask_exports_its_active_tasks_and_selects_by_loss():
+    from speechbrain_listen.inference.export import (
+        checkpoint_selection,
+        inference_settings,
+        trained_tasks,
+    )
+
+    tree = read_training_hparams(MULTITASK / "hparams" / "listen.yaml", {"voxceleb_folder": "/data/vox"})
+    assert trained_tasks(tree) == ["asr", "captioning", "sv"]
+    assert checkpoint_selection(tree) == ("min_key", "loss")
+    settings = inference_settings(tree)
+    assert settings["trained_tasks"] == ["asr", "captioning", "sv"]
+    assert list(settings["task_instructions"]) == ["sv"]
+    asr_tree = read_training_hparams(RECIPE / "hparams" / "listen.yaml")
+    assert trained_tasks(asr_tree) == ["asr"] and checkpoint_selection(asr_tree) == ("min_key", "WER")
+    assert inference_settings(asr_tree)["task_instructions"] == {}
