@@ -510,7 +510,9 @@ def prepare_real_speech(output_folder, cache_dir=DEFAULT_CACHE, sources=SOURCES,
 
 def main(argv=None):
     """CLI: ``python -m listen_offline.real_speech OUTPUT_FOLDER``."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m listen_offline.real_speech", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("output_folder")
     parser.add_argument("--cache_dir", default=DEFAULT_CACHE)
     parser.add_argument("--subsets", nargs="*", help="only these subsets (default: all)")

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -148,3 +149,65 @@ def test_verify_pairs_from_files_and_trial_lists(tmp_path, capsys):
 def test_export_subcommand_reports_errors(tmp_path, capsys):
     assert cli.main(["export", str(tmp_path / "missing_run"), str(tmp_path / "out")]) == 1
     assert "no such folder" in capsys.readouterr().err
+
+
+MODULE_TOOLS = [
+    "listen_offline.model_pack.__main__",
+    "listen_offline.real_speech",
+    "listen_offline.synthetic.clotho",
+    "listen_offline.synthetic.librispeech",
+    "listen_offline.synthetic.voxceleb",
+    "speechbrain_listen.analysis.learning_curve",
+    "speechbrain_listen.analysis.selection_analysis",
+    "speechbrain_listen.inference.export",
+]
+
+
+@pytest.mark.parametrize("module", MODULE_TOOLS)
+def test_module_tool_help_shows_how_to_call_it(module, capsys):
+    """Each ``python -m`` tool's ``--help`` runs and its usage line says
+    ``python -m <package>``, not the file name."""
+    import importlib
+
+    tool = importlib.import_module(module)
+    with pytest.raises(SystemExit) as info:
+        tool.main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    command = "python -m " + module.removesuffix(".__main__")
+    assert re.match(rf"usage: {re.escape(command)}\s", out), out.splitlines()[0]
+
+
+@pytest.mark.parametrize("command", ["transcribe", "caption", "ask", "verify", "export", None])
+def test_listen_help_shows_listen_usage(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main([command, "--help"] if command else ["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: listen" + (f" {command} " if command else " ")), out.splitlines()[0]
+    if command in ("transcribe", "caption", "ask", "verify"):
+        # One spelling for listen's own options: dashes.
+        assert "--max-new-tokens-per-second" in out and "--max_new" not in out
+
+
+def test_underscore_options_are_accepted_as_dashes():
+    assert cli.dashed_options(["transcribe", "m", "a_b.wav", "--batch_size", "2", "--data_root=/x_y"]) == [
+        "transcribe",
+        "m",
+        "a_b.wav",
+        "--batch-size",
+        "2",
+        "--data-root=/x_y",
+    ]
+    args = cli.build_parser().parse_args(
+        cli.dashed_options(["transcribe", "m", "a.wav", "--max_new_tokens_per_second", "2.5"])
+    )
+    assert args.max_new_tokens_per_second == 2.5
+    overrides = cli.decoding_overrides(args)
+    assert overrides["max_new_tokens_per_second"] == 2.5 and overrides["num_beams"] is None
+
+
+def test_bad_per_second_limit_stops_before_loading_a_model(tmp_path):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["transcribe", str(tmp_path / "no_model"), "a.wav", "--max-new-tokens-per-second", "0"])
+    assert info.value.code == 2

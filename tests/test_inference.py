@@ -26,7 +26,7 @@ from speechbrain_listen.data.audio_loading import AudioError
 from speechbrain_listen.inference import cli
 from speechbrain_listen.inference.audio_llm import FileResult, ListenAudioLLM, LongAudioError
 from speechbrain_listen.inference.chunking import stitch_transcripts
-from speechbrain_listen.model.llm_lobe import LLMLobe
+from speechbrain_listen.model.llm_lobe import LLMLobe, duration_length_limits
 from speechbrain_listen.scoring.text_normalization import words_for_scoring
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,6 +129,7 @@ def write_wav(path, data, rate):
 def test_export_folder_holds_trained_weights_only(trained, exported, tiny_llm_dir, tiny_whisper_dir):
     files = sorted(p.name for p in exported.iterdir())
     assert files == [
+        "README.md",
         "audio_encoder.ckpt",
         "connector.ckpt",
         "export_info.json",
@@ -138,7 +139,7 @@ def test_export_folder_holds_trained_weights_only(trained, exported, tiny_llm_di
     ]
     info = json.loads((exported / "export_info.json").read_text())
     ckpts = list((trained[0] / "save").glob("CKPT+*"))
-    assert info["checkpoint"] == str(ckpts[0].resolve())
+    assert info["checkpoint"] == ckpts[0].name  # names only: the folder is portable
     # Frozen models are referenced, not copied: a few hundred kB in all.
     assert sum(info["files"].values()) < 300_000
     assert torch.load(exported / "llm.ckpt", weights_only=True) == {}  # no LoRA
@@ -180,7 +181,9 @@ def test_file_batch_and_files_agree_with_the_brain(model, test_files, brain_hyps
     audios = [model.load_audio(p) for p in test_files]
     wavs = torch.nn.utils.rnn.pad_sequence(audios, batch_first=True)
     lens = torch.tensor([a.shape[0] for a in audios]) / wavs.shape[1]
-    assert model.transcribe_batch(wavs, lens) == [singles[p.stem] for p in test_files]
+    words, tokens = model.transcribe_batch(wavs, lens)
+    assert words == [singles[p.stem] for p in test_files]
+    assert tokens == [model.answer_tokens(text) for text in words]
 
     results = model.transcribe_files(test_files, batch_size=3)
     assert [r.text for r in results] == [singles[p.stem] for p in test_files]
@@ -230,6 +233,64 @@ def test_listen_command_prints_the_transcript(model, exported, test_files):
         cwd=REPO,
     )
     assert result.stdout.rstrip("\n") == model.transcribe_file(path)
+
+
+def test_transcribe_batch_returns_words_and_tokens_like_speechbrain_asr(model, test_files):
+    """As EncoderDecoderASR: ``words, tokens = transcribe_batch(...)``; with
+    two inputs the two transcripts must not unpack as (words, tokens)."""
+    audios = [model.load_audio(p) for p in test_files[:2]]
+    wavs = torch.nn.utils.rnn.pad_sequence(audios, batch_first=True)
+    lens = torch.tensor([a.shape[0] for a in audios]) / wavs.shape[1]
+    words, tokens = model.transcribe_batch(wavs, lens)
+    assert len(words) == len(tokens) == 2 and all(isinstance(w, str) for w in words)
+    assert all(isinstance(t, list) and all(isinstance(i, int) for i in t) for t in tokens)
+    decoded = model.llm.tokenizer.batch_decode(tokens, skip_special_tokens=True)
+    assert [text.strip() for text in decoded] == words
+    captions, caption_tokens = model.caption_batch(wavs, lens)
+    assert len(captions) == len(caption_tokens) == 2 and isinstance(caption_tokens[0], list)
+    words_again, _, prompts = model.transcribe_batch(wavs, lens, return_prompts=True)
+    assert words_again == words and prompts[0].shape == (1, NUM_PROMPTS)
+    assert model(wavs, lens)[0] == words  # forward, as SpeechBrain's interfaces
+
+
+def test_listen_transcribe_applies_the_exports_per_second_limit(
+    model, exported, test_files, tmp_path, monkeypatch, capsys
+):
+    """``listen transcribe`` decodes with the model's DecodingOptions for
+    transcripts: the export's max_new_tokens_per_second reaches the LLM, as
+    in ``transcribe_file``; ``--max-new-tokens-per-second`` overrides it and
+    other subcommands get no per-second limit."""
+    limited = tmp_path / "limited"
+    limited.mkdir()
+    for path in exported.iterdir():
+        (limited / path.name).write_bytes(path.read_bytes())
+    yaml = (limited / "hyperparams.yaml").read_text()
+    # listen.yaml has no per-second limit: give the export one.
+    yaml = re.sub(r"(?m)^max_new_tokens_per_second:.*\n", "", yaml).rstrip("\n") + "\n"
+    (limited / "hyperparams.yaml").write_text(yaml + "max_new_tokens_per_second: 3\n")
+    limits = []
+    original = LLMLobe.generate
+
+    def spy(self, inputs, num_beams=4, max_new_tokens=150, example_limits=None, **kwargs):
+        limits.append(example_limits)
+        return original(self, inputs, num_beams, max_new_tokens, example_limits, **kwargs)
+
+    monkeypatch.setattr(LLMLobe, "generate", spy)
+    path = test_files[0]
+    seconds = [model.load_audio(path).shape[0] / 16000]
+    assert cli.main(["transcribe", str(limited), str(path), "-q"]) == 0
+    assert limits == [duration_length_limits(seconds, 3)]
+    limits.clear()
+    assert cli.main(["transcribe", str(limited), str(path), "-q", "--max-new-tokens-per-second", "1.5"]) == 0
+    assert limits == [duration_length_limits(seconds, 1.5)]
+    limits.clear()
+    # The underscore spelling of the python -m tools is accepted too.
+    assert cli.main(["transcribe", str(limited), str(path), "-q", "--max_new_tokens_per_second=1.5"]) == 0
+    assert limits == [duration_length_limits(seconds, 1.5)]
+    limits.clear()
+    assert cli.main(["caption", str(limited), str(path), "-q"]) == 0
+    assert limits == [None]
+    capsys.readouterr()
 
 
 # ---------------------------------------------------------- per-call options --
@@ -293,7 +354,7 @@ def test_8khz_stereo_is_resampled_and_downmixed(model, test_files, tmp_path):
     expected = torchaudio.functional.resample((left + right) / 2, 8000, 16000)
     assert loaded.shape == expected.shape and abs(loaded.shape[0] - mono.shape[0]) <= 2
     assert torch.allclose(loaded, expected, atol=1e-4)  # 16-bit file, not exact
-    assert model.transcribe_file(path) == model.transcribe_batch(loaded)[0]
+    assert [model.transcribe_file(path)] == model.transcribe_batch(loaded)[0]
 
 
 def test_70_second_file_is_chunked_and_stitched(model, test_files, tmp_path, monkeypatch):
@@ -345,7 +406,7 @@ def test_stitching_recovers_every_word_of_a_long_recording(model, monkeypatch):
         return texts, torch.zeros(len(segments), 1, dtype=torch.long)
 
     monkeypatch.setattr(model, "decode_batch", oracle)
-    assert model.transcribe_batch(audio)[0] == " ".join(f"w{k}" for k in range(seconds))
+    assert model.transcribe_batch(audio)[0] == [" ".join(f"w{k}" for k in range(seconds))]
     with pytest.raises(LongAudioError, match="input 0 is 95.0 s"):
         model.generate(audio, None, "Describe.")
 

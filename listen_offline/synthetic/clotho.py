@@ -326,7 +326,8 @@ def _tool_versions():
 def main(argv=None):
     """Command-line entry point."""
     parser = argparse.ArgumentParser(
-        description="Write a synthetic Clotho (sound scenes + captions) to ROOT/Clotho."
+        prog="python -m listen_offline.synthetic.clotho",
+        description="Write a synthetic Clotho (sound scenes + captions) to ROOT/Clotho.",
     )
     parser.add_argument("root", help="folder that will hold Clotho/")
     parser.add_argument("--seed", type=int, default=0)

@@ -979,10 +979,11 @@ def main(argv=None):
         The corpus folder (``ROOT/LibriSpeech``).
     """
     parser = argparse.ArgumentParser(
+        prog="python -m listen_offline.synthetic.librispeech",
         description=(
             "Write a synthetic LibriSpeech (espeak-ng voices reading "
             "sentences of Python's documentation) to ROOT/LibriSpeech."
-        )
+        ),
     )
     parser.add_argument("root", help="folder that will hold LibriSpeech/")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")

@@ -768,11 +768,12 @@ def main(argv=None):
         The corpus folder (``ROOT/VoxCeleb1``).
     """
     parser = argparse.ArgumentParser(
+        prog="python -m listen_offline.synthetic.voxceleb",
         description=(
             "Write a synthetic VoxCeleb1 (espeak-ng speakers reading "
             "sentences of Python's documentation, with a verification "
             "trial list) to ROOT/VoxCeleb1."
-        )
+        ),
     )
     parser.add_argument("root", help="folder that will hold VoxCeleb1/")
     for name, default, help_text in (

@@ -127,7 +127,10 @@ def plot_learning_curves(runs, output, metric="valid WER"):
 
 def main(argv=None):
     """Prints the tables and writes the plot."""
-    parser = argparse.ArgumentParser(description="Plot SpeechBrain learning curves.")
+    parser = argparse.ArgumentParser(
+        prog="python -m speechbrain_listen.analysis.learning_curve",
+        description="Plot SpeechBrain learning curves.",
+    )
     parser.add_argument("logs", nargs="+", help="train_log.txt files")
     parser.add_argument("--labels", nargs="*", help="one label per log")
     parser.add_argument("--output", default="learning_curves.png")

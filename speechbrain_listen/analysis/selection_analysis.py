@@ -902,7 +902,8 @@ def main(argv=None):
     status 1.
     """
     parser = argparse.ArgumentParser(
-        description="Per-task prompt-selection analysis of a LiSTEN prompt pool."
+        prog="python -m speechbrain_listen.analysis.selection_analysis",
+        description="Per-task prompt-selection analysis of a LiSTEN prompt pool.",
     )
     parser.add_argument("choices", nargs="+", help="prompt_choices.json files (merged)")
     parser.add_argument(

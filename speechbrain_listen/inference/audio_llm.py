@@ -10,6 +10,7 @@ the same layout)::
     model.transcribe_file("speech.flac")                   # 'the birch canoe ...'
     model.caption_file("street.wav")
     model.generate(wavs, wav_lens, "What is the speaker's emotion?")
+    words, tokens = model.transcribe_batch(wavs, wav_lens)  # as EncoderDecoderASR
     text, prompts = model.transcribe_file("a.wav", num_prompts=16, return_prompts=True)
     same, answer = model.verify_speakers("a.wav", "b.wav")    # a multitask model
 
@@ -30,8 +31,12 @@ Around that computation it adds what a user needs and the Brain does not:
   decodes overlapping window-sized chunks and stitches the transcripts
   (``chunking``); for other instructions the default is a clear
   :class:`LongAudioError`, or one answer per chunk on request.
-* **Per-call settings**: beam size, maximum new tokens, and the number of
-  selected prompts N; the selected prompt indices on request. A model
+* **Per-call settings**: one :class:`DecodingOptions` (beam size, maximum
+  new tokens, per-second limit, number of selected prompts N, batch size,
+  long-audio mode, degeneracy fallback), built from the model's defaults
+  for a task by ``model.decoding_options(task, **overrides)``; every method
+  takes ``options=`` and/or the fields as keyword overrides. The selected
+  prompt indices on request. A model
   trained with ``max_new_tokens_per_second`` (the LibriSpeech small recipe)
   keeps that per-duration limit on its transcripts, as its test did.
 * **The multitask recipe's tasks**: :meth:`ListenAudioLLM.verify_speakers`
@@ -61,6 +66,7 @@ from speechbrain.utils.logger import get_logger
 
 from speechbrain_listen.data.audio_loading import SAMPLE_RATE, AudioError, join_pair, load_audio
 from speechbrain_listen.inference.chunking import plan_chunks, stitch_transcripts
+from speechbrain_listen.inference.decoding_options import LONG_AUDIO_MODES, DecodingOptions  # noqa: F401
 from speechbrain_listen.inference.degeneracy import (
     CLEAN,
     FALLBACK_OPTIONS,
@@ -77,7 +83,6 @@ from speechbrain_listen.tasks.manifest import PAIR_GAP_SECONDS
 
 logger = get_logger(__name__)
 
-LONG_AUDIO_MODES = ("stitch", "join", "error")
 CHUNK_SEPARATOR = "\n"
 
 
@@ -174,11 +179,12 @@ class ListenAudioLLM(Pretrained):
     >>> model = ListenAudioLLM.from_hparams(
     ...     source="exported/listen", savedir=getfixture("tmpdir"))  # doctest: +SKIP
     >>> wavs = torch.randn(2, 16000)  # [batch, samples] at 16 kHz
-    >>> texts = model.transcribe_batch(wavs, torch.tensor([1.0, 0.5]))  # doctest: +SKIP
-    >>> len(texts)  # doctest: +SKIP
-    2
-    >>> texts, prompts = model.transcribe_batch(
-    ...     wavs, num_prompts=4, return_prompts=True)  # doctest: +SKIP
+    >>> words, tokens = model.transcribe_batch(wavs, torch.tensor([1.0, 0.5]))  # doctest: +SKIP
+    >>> len(words), len(tokens)  # doctest: +SKIP
+    (2, 2)
+    >>> options = model.decoding_options("asr", num_beams=1)  # doctest: +SKIP
+    >>> words, tokens, prompts = model.transcribe_batch(
+    ...     wavs, num_prompts=4, return_prompts=True, options=options)  # doctest: +SKIP
     >>> prompts[0].shape  # [chunks, N] per input  # doctest: +SKIP
     torch.Size([1, 4])
     """
@@ -258,14 +264,10 @@ class ListenAudioLLM(Pretrained):
         wavs,
         wav_lens=None,
         instruction=None,
-        num_beams=None,
-        max_new_tokens=None,
-        num_prompts=None,
         return_prompts=False,
-        long_audio="error",
-        batch_size=None,
-        max_new_tokens_per_second=None,
-        degeneracy_fallback=False,
+        return_tokens=False,
+        options=None,
+        **overrides,
     ):
         """Answers an instruction about each waveform of a batch.
 
@@ -277,33 +279,32 @@ class ListenAudioLLM(Pretrained):
             ``[batch]`` relative lengths (default: all 1.0).
         instruction : str or list of str
             The instruction, or one per waveform.
-        num_beams : int, optional
-            Beam size (default: the model's ``num_beams``; 1 = greedy).
-        max_new_tokens : int, optional
-            Longest answer in tokens (default: the model's ``max_new_tokens``).
-        num_prompts : int, optional
-            Prompts selected per input, N (default: the pool's own N).
         return_prompts : bool
             Also return the selected prompt indices.
-        long_audio : str
-            Audio longer than the encoder window: ``"error"`` raises
-            :class:`LongAudioError`; ``"stitch"`` decodes overlapping chunks
-            and stitches the texts (transcription); ``"join"`` answers each
-            chunk and joins the answers with newlines.
-        batch_size : int, optional
-            Chunks decoded together (default: the model's ``batch_size``).
-        max_new_tokens_per_second : float, optional
-            Also limit each answer to this many tokens per second of its
-            audio (transcription defaults to the model's own setting).
-        degeneracy_fallback : bool
-            Decode degenerate answers again, and empty them if still
-            degenerate (``degeneracy``); transcription defaults to the
-            model's ``degeneracy_fallback`` (True).
+        return_tokens : bool
+            Also return the token ids of each answer.
+        options : DecodingOptions, optional
+            The decoding settings (default: :meth:`decoding_options` of a
+            generic instruction: the model's beams and token limit, no
+            per-second limit, long audio raises, no degeneracy fallback).
+        **overrides : dict
+            Fields of :class:`DecodingOptions` to change for this call
+            (``num_beams``, ``max_new_tokens``, ``max_new_tokens_per_second``,
+            ``num_prompts``, ``batch_size``, ``long_audio``,
+            ``degeneracy_fallback``); None keeps the default. With
+            ``long_audio``: ``"error"`` raises :class:`LongAudioError` for
+            audio longer than the encoder window, ``"stitch"`` decodes
+            overlapping chunks and stitches the texts (transcription),
+            ``"join"`` answers each chunk and joins the answers with newlines.
 
         Returns
         -------
         texts : list of str
             One answer per waveform.
+        tokens : list of list of int
+            Only with ``return_tokens``: the token ids of each answer (the
+            LLM tokenizer's encoding of the answer text, without special
+            tokens; for chunked audio, of the stitched or joined text).
         prompt_indices : list of torch.Tensor or None
             Only with ``return_prompts``: per waveform a ``[chunks, N]`` long
             tensor (``chunks`` = 1 unless the audio was chunked), or None
@@ -311,27 +312,42 @@ class ListenAudioLLM(Pretrained):
         """
         if instruction is None:
             raise ValueError("generate() needs an instruction")
+        options = self.decoding_options(None, options=options, **overrides)
         waveforms = self._split_batch(wavs, wav_lens)
         instructions = self._per_item(instruction, len(waveforms))
         outcomes = self._run(
-            waveforms,
-            instructions,
-            names=[f"input {i}" for i in range(len(waveforms))],
-            long_audio=long_audio,
-            options=self.decoding_options(num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second),
-            batch_size=batch_size,
-            degeneracy_fallback=degeneracy_fallback,
+            waveforms, instructions, names=[f"input {i}" for i in range(len(waveforms))], options=options
         )
         for outcome in outcomes:
             if isinstance(outcome, Exception):
                 raise outcome
-        texts = [text for text, _, _ in outcomes]
+        out = [[text for text, _, _ in outcomes]]
+        if return_tokens:
+            out.append([self.answer_tokens(text) for text in out[0]])
         if return_prompts:
-            return texts, [indices for _, indices, _ in outcomes]
-        return texts
+            out.append([indices for _, indices, _ in outcomes])
+        return tuple(out) if len(out) > 1 else out[0]
 
-    def transcribe_batch(self, wavs, wav_lens=None, **kwargs):
+    def answer_tokens(self, text):
+        """The LLM token ids of an answer text (no special tokens).
+
+        Arguments
+        ---------
+        text : str
+            An answer.
+
+        Returns
+        -------
+        list of int
+        """
+        return list(self.llm.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def transcribe_batch(self, wavs, wav_lens=None, return_prompts=False, options=None, **overrides):
         """Transcribes a batch; long audio is chunked and stitched.
+
+        As SpeechBrain's ``EncoderDecoderASR.transcribe_batch``, returns the
+        words and the tokens: ``words, tokens = model.transcribe_batch(wavs,
+        wav_lens)``.
 
         Arguments
         ---------
@@ -339,36 +355,63 @@ class ListenAudioLLM(Pretrained):
             ``[batch, samples]`` 16 kHz mono audio.
         wav_lens : torch.Tensor, optional
             ``[batch]`` relative lengths.
-        **kwargs : dict
-            Options of :meth:`generate` (``num_beams``, ``max_new_tokens``,
-            ``num_prompts``, ``return_prompts``, ``long_audio``, ``batch_size``,
-            ``degeneracy_fallback``).
+        return_prompts : bool
+            Also return the selected prompt indices.
+        options : DecodingOptions, optional
+            Default: ``self.decoding_options("asr")`` (the model's
+            per-second limit and degeneracy fallback, long audio stitched).
+        **overrides : dict
+            Fields of :class:`DecodingOptions` for this call.
 
         Returns
         -------
-        list of str
-            (and the prompt indices with ``return_prompts=True``)
+        predicted_words : list of str
+            One transcript per waveform.
+        predicted_tokens : list of list of int
+            The token ids of each transcript.
+        prompt_indices : list of torch.Tensor or None
+            Only with ``return_prompts``, as in :meth:`generate`.
         """
-        self._transcription_defaults(kwargs)
-        return self.generate(wavs, wav_lens, self.hparams.asr_instruction, **kwargs)
+        options = self.decoding_options("asr", options=options, **overrides)
+        return self.generate(
+            wavs,
+            wav_lens,
+            self.hparams.asr_instruction,
+            return_prompts=return_prompts,
+            return_tokens=True,
+            options=options,
+        )
 
-    def caption_batch(self, wavs, wav_lens=None, **kwargs):
+    def caption_batch(self, wavs, wav_lens=None, return_prompts=False, options=None, **overrides):
         """Describes each waveform of a batch (the captioning instruction).
 
-        Arguments and returns as :meth:`transcribe_batch`; long audio raises
-        :class:`LongAudioError` unless ``long_audio="join"``.
+        Arguments and returns as :meth:`transcribe_batch` (``captions,
+        tokens``); long audio raises :class:`LongAudioError` unless
+        ``long_audio="join"``.
         """
-        return self.generate(wavs, wav_lens, self.hparams.caption_instruction, **kwargs)
+        options = self.decoding_options("captioning", options=options, **overrides)
+        return self.generate(
+            wavs,
+            wav_lens,
+            self.hparams.caption_instruction,
+            return_prompts=return_prompts,
+            return_tokens=True,
+            options=options,
+        )
 
-    def transcribe_file(self, path, **kwargs):
+    def transcribe_file(self, path, return_prompts=False, options=None, **overrides):
         """Transcribes one audio file.
 
         Arguments
         ---------
         path : str
             Audio file, any sample rate and channel count.
-        **kwargs : dict
-            Options of :meth:`generate`.
+        return_prompts : bool
+            Also return the ``[chunks, N]`` selected prompt indices.
+        options : DecodingOptions, optional
+            Default: ``self.decoding_options("asr")``.
+        **overrides : dict
+            Fields of :class:`DecodingOptions` for this call.
 
         Returns
         -------
@@ -376,29 +419,18 @@ class ListenAudioLLM(Pretrained):
             The transcript (with ``return_prompts=True``: the transcript and
             a ``[chunks, N]`` tensor of prompt indices).
         """
-        self._transcription_defaults(kwargs)
-        return self.ask_file(path, self.hparams.asr_instruction, **kwargs)
+        options = self.decoding_options("asr", options=options, **overrides)
+        return self.ask_file(path, self.hparams.asr_instruction, return_prompts, options=options)
 
-    def caption_file(self, path, **kwargs):
+    def caption_file(self, path, return_prompts=False, options=None, **overrides):
         """Describes one audio file (the captioning instruction).
 
         Arguments and returns as :meth:`transcribe_file`.
         """
-        return self.ask_file(path, self.hparams.caption_instruction, **kwargs)
+        options = self.decoding_options("captioning", options=options, **overrides)
+        return self.ask_file(path, self.hparams.caption_instruction, return_prompts, options=options)
 
-    def ask_file(
-        self,
-        path,
-        instruction,
-        num_beams=None,
-        max_new_tokens=None,
-        num_prompts=None,
-        return_prompts=False,
-        long_audio="error",
-        batch_size=None,
-        max_new_tokens_per_second=None,
-        degeneracy_fallback=False,
-    ):
+    def ask_file(self, path, instruction, return_prompts=False, options=None, **overrides):
         """Answers ``instruction`` about one audio file.
 
         Arguments
@@ -407,16 +439,12 @@ class ListenAudioLLM(Pretrained):
             Audio file, any sample rate and channel count.
         instruction : str
             Any instruction or question.
-        num_beams, max_new_tokens, num_prompts, batch_size : int, optional
-            As in :meth:`generate`.
         return_prompts : bool
             Also return the ``[chunks, N]`` selected prompt indices.
-        long_audio : str
+        options : DecodingOptions, optional
             As in :meth:`generate`.
-        max_new_tokens_per_second : float, optional
-            As in :meth:`generate`.
-        degeneracy_fallback : bool
-            As in :meth:`generate`.
+        **overrides : dict
+            Fields of :class:`DecodingOptions` for this call.
 
         Returns
         -------
@@ -428,34 +456,15 @@ class ListenAudioLLM(Pretrained):
         AudioError
             The file cannot be used; the message names it.
         """
+        options = self.decoding_options(None, options=options, **overrides)
         audio = self.load_audio(path)
-        outcome = self._run(
-            [audio],
-            [instruction],
-            names=[str(path)],
-            long_audio=long_audio,
-            options=self.decoding_options(num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second),
-            batch_size=batch_size,
-            degeneracy_fallback=degeneracy_fallback,
-        )[0]
+        outcome = self._run([audio], [instruction], names=[str(path)], options=options)[0]
         if isinstance(outcome, Exception):
             raise outcome
         text, indices, _ = outcome
         return (text, indices) if return_prompts else text
 
-    def process_files(
-        self,
-        paths,
-        instruction,
-        long_audio="error",
-        num_beams=None,
-        max_new_tokens=None,
-        num_prompts=None,
-        return_prompts=False,
-        batch_size=None,
-        max_new_tokens_per_second=None,
-        degeneracy_fallback=False,
-    ):
+    def process_files(self, paths, instruction, return_prompts=False, options=None, **overrides):
         """Answers instructions about many files; a bad file fails alone.
 
         Files are read first, one by one; those that can be used are decoded
@@ -469,17 +478,14 @@ class ListenAudioLLM(Pretrained):
             Audio files.
         instruction : str or list of str
             The instruction, or one per file.
-        long_audio : str
-            As in :meth:`generate`; with ``"error"`` a long file fails alone.
-        num_beams, max_new_tokens, num_prompts, batch_size : int, optional
-            As in :meth:`generate`.
         return_prompts : bool
             Fill ``prompt_indices`` of the results.
-        max_new_tokens_per_second : float, optional
-            As in :meth:`generate`.
-        degeneracy_fallback : bool
-            As in :meth:`generate`; the results' ``degenerate`` and
-            ``fallback`` say what it did.
+        options : DecodingOptions, optional
+            As in :meth:`generate`; with ``long_audio="error"`` a long file
+            fails alone; with ``degeneracy_fallback`` the results'
+            ``degenerate`` and ``fallback`` say what it did.
+        **overrides : dict
+            Fields of :class:`DecodingOptions` for this call.
 
         Returns
         -------
@@ -487,6 +493,7 @@ class ListenAudioLLM(Pretrained):
             One per path, in order; ``error`` names the file for files that
             could not be used.
         """
+        options = self.decoding_options(None, options=options, **overrides)
         paths = [str(p) for p in paths]
         instructions = self._per_item(instruction, len(paths))
         results = [FileResult(path) for path in paths]
@@ -501,13 +508,7 @@ class ListenAudioLLM(Pretrained):
             audios.append(audio)
             keep.append(i)
         outcomes = self._run(
-            audios,
-            [instructions[i] for i in keep],
-            names=[paths[i] for i in keep],
-            long_audio=long_audio,
-            options=self.decoding_options(num_beams, max_new_tokens, num_prompts, max_new_tokens_per_second),
-            batch_size=batch_size,
-            degeneracy_fallback=degeneracy_fallback,
+            audios, [instructions[i] for i in keep], names=[paths[i] for i in keep], options=options
         )
         for i, outcome in zip(keep, outcomes):
             if isinstance(outcome, Exception):
@@ -520,14 +521,15 @@ class ListenAudioLLM(Pretrained):
                     results[i].prompt_indices = outcome[1]
         return results
 
-    def transcribe_files(self, paths, **kwargs):
+    def transcribe_files(self, paths, return_prompts=False, options=None, **overrides):
         """:meth:`process_files` with the ASR instruction, chunking long audio."""
-        self._transcription_defaults(kwargs)
-        return self.process_files(paths, self.hparams.asr_instruction, **kwargs)
+        options = self.decoding_options("asr", options=options, **overrides)
+        return self.process_files(paths, self.hparams.asr_instruction, return_prompts, options=options)
 
-    def caption_files(self, paths, **kwargs):
+    def caption_files(self, paths, return_prompts=False, options=None, **overrides):
         """:meth:`process_files` with the captioning instruction."""
-        return self.process_files(paths, self.hparams.caption_instruction, **kwargs)
+        options = self.decoding_options("captioning", options=options, **overrides)
+        return self.process_files(paths, self.hparams.caption_instruction, return_prompts, options=options)
 
     # --------------------------------------------------- multitask tasks
     def task_instruction(self, task):
@@ -551,7 +553,7 @@ class ListenAudioLLM(Pretrained):
         own = getattr(self.hparams, "task_instructions", None) or {}
         return own[task] if task in own else evaluation_instruction(task)
 
-    def verify_speakers(self, first, second, num_beams=None, max_new_tokens=None, num_prompts=None):
+    def verify_speakers(self, first, second, options=None, **overrides):
         """Whether two audio files hold the same speaker (the ``sv`` task).
 
         The pair is heard as one clip, the second file after
@@ -562,8 +564,11 @@ class ListenAudioLLM(Pretrained):
         ---------
         first, second : str
             Audio files, any sample rate and channel count.
-        num_beams, max_new_tokens, num_prompts : int, optional
-            As in :meth:`generate`.
+        options : DecodingOptions, optional
+            Default: ``self.decoding_options("sv")``; ``long_audio`` is
+            always ``"error"``.
+        **overrides : dict
+            Fields of :class:`DecodingOptions` for this call.
 
         Returns
         -------
@@ -577,6 +582,7 @@ class ListenAudioLLM(Pretrained):
         AudioError
             Either file cannot be used, or the pair is longer than the window.
         """
+        options = self.decoding_options("sv", options=options, **overrides).replace(long_audio="error")
         pair = join_pair(self.load_audio(first), self.load_audio(second))
         if pair.shape[0] > self.window_samples:
             raise LongAudioError(
@@ -585,11 +591,7 @@ class ListenAudioLLM(Pretrained):
                 f"{self.window_seconds:.1f} s window: shorten the clips"
             )
         answer = self._run(
-            [pair],
-            [self.task_instruction("sv")],
-            names=[f"{first} + {second}"],
-            long_audio="error",
-            options=self.decoding_options(num_beams, max_new_tokens, num_prompts),
+            [pair], [self.task_instruction("sv")], names=[f"{first} + {second}"], options=options
         )[0][0]
         parsed = verification_answers().parse(answer)
         return {"yes": True, "no": False}.get(parsed), answer
@@ -625,59 +627,59 @@ class ListenAudioLLM(Pretrained):
         return self.ask_file(path, self.task_instruction("en2zh"), **kwargs)
 
     def forward(self, wavs, wav_lens=None):
-        """Transcribes a batch (SpeechBrain convention for ``forward``)."""
+        """Transcribes a batch (SpeechBrain convention for ``forward``):
+        ``(predicted_words, predicted_tokens)``."""
         return self.transcribe_batch(wavs, wav_lens)
 
-    def decoding_options(
-        self, num_beams=None, max_new_tokens=None, num_prompts=None, max_new_tokens_per_second=None
-    ):
-        """Per-call decoding options with the model's defaults filled in.
+    def decoding_options(self, task=None, options=None, **overrides):
+        """The decoding settings of a call: the model's defaults for
+        ``task`` (or ``options``), with ``overrides`` applied.
 
         Arguments
         ---------
-        num_beams, max_new_tokens, num_prompts : int, optional
-            None takes the model's default.
-        max_new_tokens_per_second : float, optional
-            None: no per-duration limit.
+        task : str, optional
+            ``"asr"`` (transcripts: the model's ``max_new_tokens_per_second``
+            and ``degeneracy_fallback``, long audio stitched); anything else
+            (``captioning``, ``sv``, ... or None): no per-second limit, no
+            fallback, long audio raises.
+        options : DecodingOptions, optional
+            Start from these instead of the task's defaults.
+        **overrides : dict
+            Fields of :class:`DecodingOptions`; None keeps the default.
 
         Returns
         -------
-        dict
-            ``num_beams``, ``max_new_tokens``, ``num_prompts``,
-            ``max_new_tokens_per_second``.
+        DecodingOptions
 
         Raises
         ------
+        TypeError
+            An unknown option.
         ValueError
             A value out of range (e.g. more prompts than the pool holds).
         """
-        options = {
-            "num_beams": int(self.hparams.num_beams if num_beams is None else num_beams),
-            "max_new_tokens": int(self.hparams.max_new_tokens if max_new_tokens is None else max_new_tokens),
-            "num_prompts": num_prompts,
-            "max_new_tokens_per_second": max_new_tokens_per_second,
-        }
-        if options["num_beams"] < 1 or options["max_new_tokens"] < 1:
-            raise ValueError(f"num_beams and max_new_tokens must be >= 1, got {options}")
-        if max_new_tokens_per_second is not None and not max_new_tokens_per_second > 0:
-            raise ValueError(f"max_new_tokens_per_second must be > 0, got {max_new_tokens_per_second}")
-        if num_prompts is not None:
+        if options is None:
+            transcript = task == "asr"
+            rate = getattr(self.hparams, "max_new_tokens_per_second", None) if transcript else None
+            options = DecodingOptions(
+                num_beams=int(self.hparams.num_beams),
+                max_new_tokens=int(self.hparams.max_new_tokens),
+                max_new_tokens_per_second=None if rate is None else float(rate),
+                batch_size=self.default_batch_size,
+                long_audio="stitch" if transcript else "error",
+                degeneracy_fallback=self.degeneracy_fallback if transcript else False,
+            )
+        elif not isinstance(options, DecodingOptions):
+            raise TypeError(f"options must be a DecodingOptions, got {type(options).__name__}")
+        options = options.replace(**overrides)
+        if options.num_prompts is not None:
             if self.prompt_provider is None:
                 raise ValueError("num_prompts given, but this model has no prompt pool")
             # Raises a ValueError naming the pool size for an impossible N.
-            self.prompt_provider.resolve_num_prompts(num_prompts)
+            self.prompt_provider.resolve_num_prompts(options.num_prompts)
         return options
 
     # -------------------------------------------------------------- internals
-    def _transcription_defaults(self, kwargs):
-        """Transcripts stitch long audio, keep the model's length limit and
-        get the degeneracy fallback (unless the model's hparams turn it off)."""
-        kwargs.setdefault("long_audio", "stitch")
-        kwargs.setdefault("degeneracy_fallback", self.degeneracy_fallback)
-        kwargs.setdefault(
-            "max_new_tokens_per_second", getattr(self.hparams, "max_new_tokens_per_second", None)
-        )
-
     @staticmethod
     def _per_item(value, count):
         """One instruction per item from a string or a list."""
@@ -706,10 +708,11 @@ class ListenAudioLLM(Pretrained):
             out.append(wav[:length].float())
         return out
 
-    def _run(
-        self, waveforms, instructions, names, long_audio, options, batch_size=None, degeneracy_fallback=False
-    ):
+    def _run(self, waveforms, instructions, names, options):
         """Decodes whole recordings: chunk, decode chunks in batches, merge.
+
+        ``options`` (a :class:`DecodingOptions`) says how long audio is
+        handled, the batch size, the decoding and the degeneracy fallback.
 
         Returns
         -------
@@ -718,8 +721,7 @@ class ListenAudioLLM(Pretrained):
             exception it raised (a :class:`LongAudioError`), so callers
             decide how to fail.
         """
-        if long_audio not in LONG_AUDIO_MODES:
-            raise ValueError(f"long_audio must be one of {LONG_AUDIO_MODES}, got {long_audio!r}")
+        long_audio = options.long_audio
         plans, segments, owners = [], [], []
         for i, wav in enumerate(waveforms):
             spans = plan_chunks(wav.shape[0], self.window_samples, self.overlap_samples)
@@ -737,9 +739,7 @@ class ListenAudioLLM(Pretrained):
                 segments.append(wav[start:end])
                 owners.append(instructions[i])
 
-        texts, indices, checked = self._decode_segments(
-            segments, owners, options, batch_size, degeneracy_fallback
-        )
+        texts, indices, checked = self._decode_segments(segments, owners, options)
         outcomes, cursor = [], 0
         for plan in plans:
             if isinstance(plan, Exception):
@@ -765,10 +765,10 @@ class ListenAudioLLM(Pretrained):
             self._detectors[instruction] = DegeneracyDetector.for_llm(self.llm, [instruction])
         return self._detectors[instruction]
 
-    def _decode_segments(self, segments, instructions, options, batch_size=None, degeneracy_fallback=False):
+    def _decode_segments(self, segments, instructions, options):
         """Decodes window-sized waveforms, longest first, in batches.
 
-        With ``degeneracy_fallback`` each degenerate transcript is decoded
+        With ``options.degeneracy_fallback`` each degenerate transcript is decoded
         again (``fallback=True``: :data:`FALLBACK_OPTIONS`) and emptied if
         still degenerate, as in ``ListenBrain``'s test decode.
 
@@ -779,25 +779,26 @@ class ListenAudioLLM(Pretrained):
             ``[N]`` selected prompt indices per segment.
         outcomes : list of FallbackOutcome
         """
-        batch_size = int(batch_size or self.default_batch_size)
+        batch_size = options.batch_size
+        decoding = options.generation_kwargs()
         order = sorted(range(len(segments)), key=lambda i: -segments[i].shape[0])
         texts, indices = [None] * len(segments), [None] * len(segments)
         for first in range(0, len(order), batch_size):
             batch = order[first : first + batch_size]
             out_texts, out_indices = self.decode_batch(
-                [segments[i] for i in batch], [instructions[i] for i in batch], **options
+                [segments[i] for i in batch], [instructions[i] for i in batch], **decoding
             )
             for slot, i in enumerate(batch):
                 texts[i] = out_texts[slot]
                 indices[i] = None if out_indices is None else out_indices[slot]
         outcomes = [CLEAN] * len(segments)
-        if degeneracy_fallback:
+        if options.degeneracy_fallback:
             reports = {i: self.detector(instructions[i])(text) for i, text in enumerate(texts)}
             redo = [i for i in order if reports[i].degenerate]
             for first in range(0, len(redo), batch_size):
                 batch = redo[first : first + batch_size]
                 again, _ = self.decode_batch(
-                    [segments[i] for i in batch], [instructions[i] for i in batch], **options, fallback=True
+                    [segments[i] for i in batch], [instructions[i] for i in batch], **decoding, fallback=True
                 )
                 for i, text in zip(batch, again):
                     emptied = self.detector(instructions[i])(text).degenerate

@@ -24,6 +24,16 @@ audio file, a folder (every audio file below it, sorted), or a manifest:
 
 Relative paths in a manifest are relative to the manifest's folder.
 
+Decoding: every subcommand builds one
+:class:`~speechbrain_listen.inference.decoding_options.DecodingOptions` from
+the model's defaults for its task (``transcribe``: the export's
+``max_new_tokens_per_second`` and ``degeneracy_fallback``, long audio
+stitched) and the options given (``--beams``, ``--max-new-tokens``,
+``--max-new-tokens-per-second``, ``--num-prompts``, ``--batch-size``,
+``--long-audio``), and decodes every file with it. Options are spelled with
+dashes; the underscore spelling of the ``python -m`` tools
+(``--max_new_tokens``) is accepted too.
+
 Without ``--output`` the answers are printed: the bare answer for a single
 file, ``path<TAB>answer`` lines otherwise. With ``--output FILE.csv`` or
 ``FILE.jsonl`` one row per file is written (``id, path, duration, text,
@@ -230,13 +240,48 @@ def _batches(items, size):
         yield items[first : first + size]
 
 
-def load_model(args):
-    """The exported model of ``args.model_dir``, its decoding options checked.
+COMMAND_TASKS = {"transcribe": "asr", "caption": "captioning", "ask": None, "verify": "sv"}
+
+
+def decoding_overrides(args):
+    """The :class:`DecodingOptions` fields given on the command line.
+
+    Options not given are None (the model's default for the task).
+
+    Arguments
+    ---------
+    args : argparse.Namespace
+        Parsed arguments of a decoding subcommand.
 
     Returns
     -------
-    ListenAudioLLM or None
+    dict
+    """
+    no_fallback = getattr(args, "no_degeneracy_fallback", False)
+    return {
+        "num_beams": args.beams,
+        "max_new_tokens": args.max_new_tokens,
+        "max_new_tokens_per_second": args.max_new_tokens_per_second,
+        "num_prompts": args.num_prompts,
+        "batch_size": getattr(args, "batch_size", None),
+        "long_audio": getattr(args, "long_audio", None),
+        "degeneracy_fallback": False if no_fallback else None,
+    }
+
+
+def load_model(args):
+    """The exported model of ``args.model_dir`` and the subcommand's options.
+
+    The :class:`DecodingOptions` are built once, from the model's defaults
+    for the subcommand's task (``COMMAND_TASKS``: ``transcribe`` keeps the
+    export's ``max_new_tokens_per_second`` and ``degeneracy_fallback``) and
+    the options given on the command line, and used for every file.
+
+    Returns
+    -------
+    model : ListenAudioLLM or None
         None (with the error printed) for decoding options the model refuses.
+    options : DecodingOptions or None
     """
     from speechbrain_listen.inference.audio_llm import ListenAudioLLM
 
@@ -245,11 +290,11 @@ def load_model(args):
         source=os.path.abspath(args.model_dir), savedir=args.savedir, run_opts=run_opts
     )
     try:
-        model.decoding_options(args.beams, args.max_new_tokens, args.num_prompts)
+        options = model.decoding_options(COMMAND_TASKS[args.command], **decoding_overrides(args))
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
-        return None
-    return model
+        return None, None
+    return model, options
 
 
 def run_inference(args):
@@ -267,19 +312,14 @@ def run_inference(args):
     if args.command == "ask" and not args.instruction and any(not i.instruction for i in items):
         print("error: 'ask' needs --instruction (or an instruction column)", file=sys.stderr)
         return 2
-    model = load_model(args)
+    model, options = load_model(args)
     if model is None:
         return 2
     default_instruction = args.instruction or {
         "transcribe": model.hparams.asr_instruction,
         "caption": model.hparams.caption_instruction,
     }.get(args.command)
-    long_audio = args.long_audio or ("stitch" if args.command == "transcribe" else "error")
-    fallback = (
-        args.command == "transcribe"
-        and model.degeneracy_fallback
-        and not getattr(args, "no_degeneracy_fallback", False)
-    )
+    fallback = options.degeneracy_fallback
 
     writer = (
         ResultWriter(args.output, args.format, args.prompts, with_fallback=fallback) if args.output else None
@@ -288,17 +328,12 @@ def run_inference(args):
     bar = tqdm(total=len(items), unit="file", disable=not show_bar, file=sys.stderr)
     failed, printed = 0, []
     try:
-        for group in _batches(items, args.batch_size or model.default_batch_size):
+        for group in _batches(items, options.batch_size):
             results = model.process_files(
                 [item.path for item in group],
                 [item.instruction or default_instruction for item in group],
-                long_audio=long_audio,
-                num_beams=args.beams,
-                max_new_tokens=args.max_new_tokens,
-                num_prompts=args.num_prompts,
                 return_prompts=args.prompts,
-                batch_size=args.batch_size,
-                degeneracy_fallback=fallback,
+                options=options,
             )
             for item, result in zip(group, results):
                 row = {
@@ -404,7 +439,7 @@ def run_verification(args):
     except ManifestError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    model = load_model(args)
+    model, options = load_model(args)
     if model is None:
         return 2
     parser = verification_answers()
@@ -417,9 +452,7 @@ def run_verification(args):
         for uid, first, second, label in pairs:
             row = {"id": uid, "first": first, "second": second, "label": label}
             try:
-                _, answer = model.verify_speakers(
-                    first, second, args.beams, args.max_new_tokens, args.num_prompts
-                )
+                _, answer = model.verify_speakers(first, second, options=options)
             except AudioError as err:  # this pair only; the others still run
                 failed += 1
                 row["error"] = str(err)
@@ -456,6 +489,12 @@ def run_verification(args):
 def _add_decoding_arguments(parser):
     parser.add_argument("--beams", type=int, help="beam size (default: the model's)")
     parser.add_argument("--max-new-tokens", type=int, help="longest answer in tokens (default: the model's)")
+    parser.add_argument(
+        "--max-new-tokens-per-second",
+        type=float,
+        help="also limit each answer to this many tokens per second of audio "
+        "(default: the model's for transcribe, none otherwise)",
+    )
     parser.add_argument(
         "--num-prompts", type=int, help="prompts selected per input, N (default: the model's)"
     )
@@ -523,7 +562,10 @@ def build_parser():
     from speechbrain_listen.inference import export
 
     parser = argparse.ArgumentParser(
-        prog="listen", description="LiSTEN audio LLM: transcribe, caption, ask, verify, export."
+        prog="listen",
+        description="LiSTEN audio LLM: transcribe, caption, ask, verify, export. "
+        "Also: python -m speechbrain_listen.inference.cli. Options are spelled "
+        "with dashes (--max-new-tokens); --max_new_tokens is accepted too.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_inference_parser(subparsers, "transcribe", "Transcribe speech.")
@@ -541,10 +583,33 @@ def build_parser():
     return parser
 
 
+def dashed_options(argv):
+    """Command-line words with ``--long_option`` spelled ``--long-option``.
+
+    ``listen`` options are spelled with dashes; the underscore spelling of
+    SpeechBrain recipes and the ``python -m`` tools (``--max_new_tokens``)
+    is accepted too. Values and anything after ``--`` are left alone.
+
+    Example
+    -------
+    >>> dashed_options(["transcribe", "--max_new_tokens=5", "a_b.wav", "--", "--x_y"])
+    ['transcribe', '--max-new-tokens=5', 'a_b.wav', '--', '--x_y']
+    """
+    out = []
+    for position, word in enumerate(argv):
+        if word == "--":
+            return out + list(argv[position:])
+        if word.startswith("--"):
+            name, sep, value = word.partition("=")
+            word = name.replace("_", "-") + sep + value
+        out.append(word)
+    return out
+
+
 def main(argv=None):
     """Entry point of ``listen`` and ``python -m speechbrain_listen.inference.cli``."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(dashed_options(sys.argv[1:] if argv is None else argv))
     if args.command == "export":
         from speechbrain_listen.inference import export
 
@@ -553,6 +618,9 @@ def main(argv=None):
         value = getattr(args, option, None)
         if value is not None and value < 1:
             parser.error(f"--{option.replace('_', '-')} must be >= 1")
+    rate = getattr(args, "max_new_tokens_per_second", None)
+    if rate is not None and not rate > 0:
+        parser.error("--max-new-tokens-per-second must be > 0")
     if args.command == "verify" and (len(args.audio) != 2 if args.trials is None else args.audio):
         parser.error("verify takes two audio files, or --trials and no files")
     return run_verification(args) if args.command == "verify" else run_inference(args)
