@@ -73,6 +73,7 @@ from speechbrain_listen.inference.degeneracy import (
     DegeneracyCounts,
     DegeneracyDetector,
     FallbackOutcome,
+    settle_fallback,
 )
 from speechbrain_listen.model.audio_prompting import prompt_audio
 from speechbrain_listen.model.llm_lobe import duration_length_limits
@@ -801,9 +802,7 @@ class ListenAudioLLM(Pretrained):
                     [segments[i] for i in batch], [instructions[i] for i in batch], **decoding, fallback=True
                 )
                 for i, text in zip(batch, again):
-                    emptied = self.detector(instructions[i])(text).degenerate
-                    texts[i] = "" if emptied else text
-                    outcomes[i] = FallbackOutcome(reports[i].checks, "emptied" if emptied else "decoded")
+                    texts[i], outcomes[i] = settle_fallback(reports[i], text, self.detector(instructions[i]))
             self.degeneracy_counts.add(outcomes)
         return texts, indices, outcomes
 

@@ -331,6 +331,41 @@ class FallbackOutcome:
 CLEAN = FallbackOutcome()
 
 
+def settle_fallback(first_report, text, detector):
+    """The transcript kept after a fallback decode, and what happened.
+
+    The one rule both the Brain and the inference interface apply: the
+    fallback transcript is kept unless it is degenerate too, then emptied.
+
+    Arguments
+    ---------
+    first_report : DegeneracyReport
+        The report on the first (degenerate) transcript.
+    text : str
+        The fallback decode's transcript.
+    detector : DegeneracyDetector
+        Decides what is degenerate.
+
+    Returns
+    -------
+    text : str
+        ``text``, or ``""`` if it is degenerate as well.
+    outcome : FallbackOutcome
+
+    Example
+    -------
+    >>> detector = DegeneracyDetector()
+    >>> first = detector("I'm sorry, but I can't assist with that.")
+    >>> settle_fallback(first, "the birch canoe", detector)
+    ('the birch canoe', FallbackOutcome(checks=('chat',), fallback='decoded'))
+    >>> settle_fallback(first, "over over over over over", detector)[0]
+    ''
+    """
+    if detector(text).degenerate:
+        return "", FallbackOutcome(first_report.checks, "emptied")
+    return text, FallbackOutcome(first_report.checks, "decoded")
+
+
 def decode_with_fallback(llm, inputs, texts, rows, detector, max_new_tokens, example_limits=None):
     """Decodes the degenerate transcripts of a batch again, or empties them.
 
@@ -373,11 +408,7 @@ def decode_with_fallback(llm, inputs, texts, rows, detector, max_new_tokens, exa
         subset, num_beams=num_beams, max_new_tokens=max_new_tokens, example_limits=limits, **options
     )
     for i, text in zip(redo, again):
-        if detector(text).degenerate:
-            texts[i], status = "", "emptied"
-        else:
-            texts[i], status = text, "decoded"
-        outcomes[i] = FallbackOutcome(reports[i].checks, status)
+        texts[i], outcomes[i] = settle_fallback(reports[i], text, detector)
     return texts, outcomes
 
 
